@@ -1,0 +1,1 @@
+//! Criterion benchmarks for the iot-* crates; see `benches/`.

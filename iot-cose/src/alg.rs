@@ -1,0 +1,123 @@
+//! COSE algorithm identifiers (IANA "COSE Algorithms" registry, RFC 9053, RFC 9864).
+
+use core::fmt;
+
+/// A COSE algorithm identifier (the value of header parameter 1, `alg`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Algorithm(pub i64);
+
+impl Algorithm {
+    /// ECDSA with SHA-256 (RFC 9053 section 2.1). Used with P-256 only here.
+    pub const ES256: Self = Self(-7);
+    /// ECDSA using P-256 and SHA-256, fully specified (RFC 9864).
+    pub const ESP256: Self = Self(-9);
+    /// EdDSA (RFC 9053 section 2.2). Used with Ed25519 only here.
+    pub const EDDSA: Self = Self(-8);
+    /// Ed25519, fully specified (RFC 9864).
+    pub const ED25519: Self = Self(-19);
+    /// HMAC with SHA-256, tag truncated to 64 bits (RFC 9053 section 3.1).
+    pub const HMAC_256_64: Self = Self(4);
+    /// HMAC with SHA-256, full 256-bit tag (RFC 9053 section 3.1).
+    pub const HMAC_256_256: Self = Self(5);
+
+    /// The registered name, if this crate knows it.
+    #[must_use]
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            -7 => "ES256",
+            -9 => "ESP256",
+            -8 => "EdDSA",
+            -19 => "Ed25519",
+            4 => "HMAC 256/64",
+            5 => "HMAC 256/256",
+            -35 => "ES384",
+            -36 => "ES512",
+            -51 => "ESP384",
+            -52 => "ESP512",
+            -53 => "Ed448",
+            _ => return None,
+        })
+    }
+
+    /// Length in bytes of the tag a MAC algorithm produces, if it is one this crate implements.
+    #[must_use]
+    pub fn mac_len(self) -> Option<usize> {
+        match self {
+            Self::HMAC_256_64 => Some(8),
+            Self::HMAC_256_256 => Some(32),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => write!(f, "{n}({})", self.0),
+            None => write!(f, "Algorithm({})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// A signature type that COSE can carry: ties the wire encoding to the algorithm ids that use it.
+///
+/// Implemented for `p256::ecdsa::Signature` (feature `p256`) and `ed25519::Signature` (feature
+/// `ed25519`). The encoding is the raw fixed-length one COSE uses (`r || s` for ECDSA, RFC 9053
+/// section 2.1), never DER.
+pub trait CoseAlgorithm: Sized {
+    /// The identifier written when signing.
+    const ALG: Algorithm;
+    /// Every identifier a verifier accepts for this signature type (the polymorphic id and its
+    /// fully-specified twin).
+    const ACCEPTS: &'static [Algorithm];
+    /// Length of the encoded signature in bytes.
+    const LEN: usize;
+    /// Parses the COSE encoding.
+    ///
+    /// # Errors
+    /// The bytes are not a well-formed signature of this type.
+    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error>;
+    /// Writes the COSE encoding into `out` (which is `LEN` bytes long).
+    fn write_cose_bytes(&self, out: &mut [u8]);
+}
+
+#[cfg(feature = "p256")]
+impl CoseAlgorithm for p256::ecdsa::Signature {
+    const ALG: Algorithm = Algorithm::ES256;
+    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES256, Algorithm::ESP256];
+    const LEN: usize = 64;
+    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
+        Self::from_slice(bytes)
+    }
+    fn write_cose_bytes(&self, out: &mut [u8]) {
+        let b = self.to_bytes();
+        if let Some(dst) = out.get_mut(..b.len()) {
+            dst.copy_from_slice(&b);
+        }
+    }
+}
+
+#[cfg(feature = "ed25519")]
+impl CoseAlgorithm for ed25519::Signature {
+    const ALG: Algorithm = Algorithm::EDDSA;
+    const ACCEPTS: &'static [Algorithm] = &[Algorithm::EDDSA, Algorithm::ED25519];
+    const LEN: usize = 64;
+    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
+        Self::from_slice(bytes)
+    }
+    fn write_cose_bytes(&self, out: &mut [u8]) {
+        let b = self.to_bytes();
+        if let Some(dst) = out.get_mut(..b.len()) {
+            dst.copy_from_slice(&b);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod cbor;
+
+mod alg;
+mod build;
+mod crypto;
+mod error;
+mod header;
+mod message;
+
+#[cfg(feature = "alloc")]
+mod key;
+
+#[cfg(feature = "aws-lc-rs")]
+pub mod aws_lc;
+
+pub use alg::{Algorithm, CoseAlgorithm};
+pub use build::{Mac0Builder, Sign1Builder};
+#[cfg(feature = "p256")]
+pub use crypto::Prehashed;
+#[cfg(feature = "alloc")]
+pub use crypto::Contiguous;
+pub use crypto::{CoseSigner, CoseVerifier, HmacKey, MacKey, Multipart};
+pub use error::{Error, KeyError, Result};
+pub use header::{ContentType, HeaderMap, Headers, Label, Limits, ProtectedHeader, VerifyOptions, label};
+#[cfg(feature = "alloc")]
+pub use key::{CoseKey, PrivateKey, PublicKey, SymmetricKey};
+pub use message::{CoseMac0, CoseSign1, MAC0_TAG, SIGN1_TAG, VerifiedMac0, VerifiedSign1};
+
+#[cfg(feature = "p256")]
+pub use p256;
+#[cfg(feature = "ed25519")]
+pub use {ed25519, ed25519_dalek};
+pub use signature;
