@@ -1,1 +1,68 @@
-fn main() {}
+//! `iot`: the command line over the iot-* crates.
+//!
+//! Conventions shared by every subcommand:
+//! - keys are PEM files (SPKI public, PKCS#8 private) or COSE_Key files (CBOR), detected by content;
+//! - `--json` prints exactly one JSON object on stdout;
+//! - exit code 0 = ok, 1 = rejected (verification or validation failed; reason on stderr and in
+//!   the JSON), 2 = usage or I/O error.
+
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc, reason = "a std-only binary: core/alloc paths buy nothing here")]
+
+mod cose;
+mod demo;
+mod keys;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// IoT device security: COSE, identity, manifests, deltas, attestation and twins.
+#[derive(Debug, Parser)]
+#[command(name = "iot", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// COSE_Sign1 keys, signing and verification (RFC 9052).
+    #[command(subcommand)]
+    Cose(cose::CoseCommand),
+    /// Run the whole device-security lifecycle end to end in a temporary directory.
+    Demo(demo::DemoArgs),
+}
+
+/// How a command ended; maps onto the exit-code contract.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Success (exit 0).
+    Ok,
+    /// The input was checked and rejected (exit 1).
+    Rejected,
+}
+
+/// A usage or I/O failure (exit 2).
+#[derive(Debug)]
+pub(crate) struct Failure(pub(crate) String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Cose(c) => cose::run(c),
+        Command::Demo(a) => demo::run(&a),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejected) => ExitCode::from(1),
+        Err(Failure(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -66,6 +66,7 @@ impl<'a> Draft<'a> {
         Ok((pos.0, end))
     }
 
+    #[cfg(feature = "alloc")]
     fn size(&self, tag: u64, alg: Algorithm, last_len: usize) -> Result<usize> {
         let mut c = Counter::default();
         self.write_head(tag, alg, last_len, &mut c)?;
@@ -94,7 +95,7 @@ impl<'a> Draft<'a> {
     }
 
     #[cfg(feature = "alloc")]
-    fn to_vec(
+    fn build_vec(
         &self,
         tag: u64,
         alg: Algorithm,
@@ -108,9 +109,9 @@ impl<'a> Draft<'a> {
     }
 
     #[cfg(feature = "alloc")]
-    fn to_be_signed(&self, tag: u64, alg: Algorithm) -> Result<Vec<u8>> {
+    fn tbs_vec(&self, tag: u64, alg: Algorithm) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.to_vec(tag, alg, 0, |tbs, _| {
+        self.build_vec(tag, alg, 0, |tbs, _| {
             out = tbs.parts().concat();
             Ok(())
         })?;
@@ -202,7 +203,7 @@ impl<'a> Sign1Builder<'a> {
     #[cfg(feature = "alloc")]
     pub fn sign<S: CoseSigner + ?Sized>(&self, signer: &S) -> Result<Vec<u8>> {
         let alg = Self::check_alg(signer)?;
-        self.d.to_vec(SIGN1_TAG, alg, S::Signature::LEN, |tbs, out| {
+        self.d.build_vec(SIGN1_TAG, alg, S::Signature::LEN, |tbs, out| {
             let sig = signer.try_sign_parts(&tbs.parts()).map_err(Error::Signing)?;
             sig.write_cose_bytes(out);
             Ok(())
@@ -215,7 +216,7 @@ impl<'a> Sign1Builder<'a> {
     /// Header clashes.
     #[cfg(feature = "alloc")]
     pub fn to_be_signed(&self, alg: Algorithm) -> Result<Vec<u8>> {
-        self.d.to_be_signed(SIGN1_TAG, alg)
+        self.d.tbs_vec(SIGN1_TAG, alg)
     }
 
     /// Phase two of remote signing: the message with the signature the signer returned over
@@ -226,7 +227,7 @@ impl<'a> Sign1Builder<'a> {
     /// Header clashes.
     #[cfg(feature = "alloc")]
     pub fn with_signature(&self, alg: Algorithm, signature: &[u8]) -> Result<Vec<u8>> {
-        self.d.to_vec(SIGN1_TAG, alg, signature.len(), |_, out| {
+        self.d.build_vec(SIGN1_TAG, alg, signature.len(), |_, out| {
             out.copy_from_slice(signature);
             Ok(())
         })
@@ -276,7 +277,7 @@ impl<'a> Mac0Builder<'a> {
     #[cfg(feature = "alloc")]
     pub fn mac<K: MacKey + ?Sized>(&self, key: &K) -> Result<Vec<u8>> {
         let len = self.tag_len()?;
-        self.d.to_vec(MAC0_TAG, self.alg, len, |tbm, out| write_tag(key, tbm, out))
+        self.d.build_vec(MAC0_TAG, self.alg, len, |tbm, out| write_tag(key, tbm, out))
     }
 }
 

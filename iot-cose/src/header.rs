@@ -300,7 +300,7 @@ impl<'a> ProtectedHeader<'a> {
 }
 
 /// Header-level policy applied when verifying.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct VerifyOptions<'o> {
     /// Require `alg` in the protected bucket. Off by default: RFC 9052 allows it in either, and the
@@ -309,12 +309,6 @@ pub struct VerifyOptions<'o> {
     /// Labels the application processes itself and therefore accepts in `crit`, besides the ones
     /// this crate understands (`alg`, `content type`, `kid`, `IV`, `Partial IV`).
     pub critical: &'o [Label<'o>],
-}
-
-impl Default for VerifyOptions<'_> {
-    fn default() -> Self {
-        Self { require_protected_alg: false, critical: &[] }
-    }
 }
 
 impl<'o> VerifyOptions<'o> {

@@ -12,6 +12,7 @@ use crate::crypto::MacKey;
 use crate::error::KeyError;
 
 /// COSE_Key parameter labels and values used here.
+#[allow(dead_code, reason = "which values are used depends on the enabled curves")]
 mod kl {
     pub(super) const KTY: i64 = 1;
     pub(super) const KID: i64 = 2;
@@ -450,6 +451,7 @@ enum CrvOrK<'a> {
     K(&'a [u8]),
 }
 
+#[allow(dead_code, reason = "read only when p256 is enabled")]
 enum YCoord<'a> {
     Bytes(&'a [u8]),
     Sign(bool),

@@ -2,9 +2,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc = include_str!("../README.md")]
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 pub mod cbor;
@@ -16,7 +16,7 @@ mod error;
 mod header;
 mod message;
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
 mod key;
 
 #[cfg(feature = "aws-lc-rs")]
@@ -31,8 +31,8 @@ pub use crypto::Contiguous;
 pub use crypto::{CoseSigner, CoseVerifier, HmacKey, MacKey, Multipart};
 pub use error::{Error, KeyError, Result};
 pub use header::{ContentType, HeaderMap, Headers, Label, Limits, ProtectedHeader, VerifyOptions, label};
-#[cfg(feature = "alloc")]
-pub use key::{CoseKey, PrivateKey, PublicKey, SymmetricKey};
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub use key::{CoseKey, KeyMaterial, PrivateKey, PublicKey, SymmetricKey};
 pub use message::{CoseMac0, CoseSign1, MAC0_TAG, SIGN1_TAG, VerifiedMac0, VerifiedSign1};
 
 #[cfg(feature = "p256")]

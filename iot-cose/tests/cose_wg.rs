@@ -2,7 +2,7 @@
 //! every one of the 39 files must give the result this crate promises for it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 
-use iot_cose::{Algorithm, CoseMac0, CoseSign1, Error, HmacKey, Sign1Builder, Headers};
+use iot_cose::{Algorithm, CoseMac0, CoseSign1, Error, Headers, HmacKey, Sign1Builder, ed25519_dalek, p256};
 use iot_test_vectors::{area, b64url, json, unhex};
 use serde_json::Value;
 
@@ -74,8 +74,8 @@ fn field(key: &Value, name: &str) -> Option<Vec<u8>> {
 
 /// A JWK-like vector key as something this crate verifies with.
 enum Key {
-    P256(iot_cose::p256::ecdsa::VerifyingKey),
-    Ed25519(iot_cose::ed25519_dalek::VerifyingKey),
+    P256(p256::ecdsa::VerifyingKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
     Oct(Vec<u8>),
     Unsupported,
 }
@@ -86,11 +86,11 @@ fn key(k: &Value) -> Key {
             let mut sec1 = vec![4u8];
             sec1.extend(field(k, "x").unwrap());
             sec1.extend(field(k, "y").unwrap());
-            Key::P256(iot_cose::p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap())
+            Key::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap())
         }
         ("OKP", Some("Ed25519")) => {
             let x: [u8; 32] = field(k, "x").unwrap().try_into().unwrap();
-            Key::Ed25519(iot_cose::ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap())
+            Key::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap())
         }
         ("oct", _) => Key::Oct(field(k, "k").unwrap()),
         _ => Key::Unsupported,

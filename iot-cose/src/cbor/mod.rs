@@ -332,8 +332,8 @@ impl<'a> Decoder<'a> {
         let (h, start) = self.head()?;
         let v = match h.major {
             MAJOR_UINT => i64::try_from(h.arg).ok(),
-            // -1 - arg: arg <= i64::MAX keeps it in range.
-            MAJOR_NINT => i64::try_from(h.arg).ok().map(|a| -1 - a),
+            // The value is -1 - arg, which for arg in 0..=i64::MAX is exactly `!arg`.
+            MAJOR_NINT => i64::try_from(h.arg).ok().map(|a| !a),
             _ => {
                 self.pos = start;
                 return Err(self.fail(
@@ -500,7 +500,7 @@ impl<W: Write + ?Sized> Write for &mut W {
     }
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(any(feature = "alloc", test))]
 impl Write for alloc::vec::Vec<u8> {
     fn write_all(&mut self, data: &[u8]) -> Result<(), BufferTooSmall> {
         self.extend_from_slice(data);

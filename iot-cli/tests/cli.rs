@@ -1,0 +1,129 @@
+//! The `iot` command's contract: subcommands, flags, JSON fields and exit codes (0 ok, 1 rejected,
+//! 2 usage or I/O error).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn iot(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iot")).current_dir(dir).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON object: {e}: {:?}", out))
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn keygen(dir: &Path, alg: &str) {
+    let out = iot(dir, &["cose", "keygen", "--alg", alg, "--out", "k.pem", "--public", "p.pem", "--cose-key", "p.cose"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+}
+
+#[test]
+fn sign_verify_round_trip_both_algorithms_and_key_formats() {
+    for alg in ["ES256", "EdDSA"] {
+        let d = tempfile::tempdir().unwrap();
+        keygen(d.path(), alg);
+        std::fs::write(d.path().join("payload"), b"firmware manifest").unwrap();
+        let out = iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", alg, "--kid", "dev-1", "payload", "-o", "m.cbor"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let msg = std::fs::read(d.path().join("m.cbor")).unwrap();
+        assert_eq!(msg[0], 0xd2, "tagged COSE_Sign1 (tag 18)");
+        for key in ["p.pem", "p.cose", "k.pem"] {
+            let out = iot(d.path(), &["cose", "verify", "--key", key, "m.cbor", "--json"]);
+            assert_eq!(code(&out), 0, "{out:?}");
+            let j = json(&out);
+            assert_eq!(j["valid"], true);
+            assert_eq!(j["alg"], alg);
+            assert_eq!(j["kid"], hex::encode("dev-1"));
+            assert_eq!(j["payload_len"], 17);
+        }
+    }
+}
+
+#[test]
+fn tampered_message_is_rejected_with_exit_1_and_reason() {
+    let d = tempfile::tempdir().unwrap();
+    keygen(d.path(), "ES256");
+    std::fs::write(d.path().join("payload"), b"abc").unwrap();
+    assert_eq!(code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "payload", "-o", "m.cbor"])), 0);
+    let mut msg = std::fs::read(d.path().join("m.cbor")).unwrap();
+    let last = msg.len() - 1;
+    msg[last] ^= 0x01;
+    std::fs::write(d.path().join("m.cbor"), &msg).unwrap();
+    let out = iot(d.path(), &["cose", "verify", "--key", "p.pem", "m.cbor", "--json"]);
+    assert_eq!(code(&out), 1);
+    let j = json(&out);
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["alg"], "ES256");
+    assert!(j["error"].as_str().unwrap().contains("signature"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rejected"));
+
+    // Not COSE at all: rejected too, not a crash.
+    std::fs::write(d.path().join("junk"), b"\xff\x00garbage").unwrap();
+    let out = iot(d.path(), &["cose", "verify", "--key", "p.pem", "junk", "--json"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(json(&out)["valid"], false);
+}
+
+#[test]
+fn wrong_key_is_rejected() {
+    let d = tempfile::tempdir().unwrap();
+    keygen(d.path(), "EdDSA");
+    std::fs::write(d.path().join("payload"), b"abc").unwrap();
+    assert_eq!(code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "EdDSA", "payload", "-o", "m.cbor"])), 0);
+    let other = tempfile::tempdir().unwrap();
+    keygen(other.path(), "EdDSA");
+    let key = other.path().join("p.pem");
+    let out = iot(d.path(), &["cose", "verify", "--key", key.to_str().unwrap(), "m.cbor", "--json"]);
+    assert_eq!(code(&out), 1);
+    // An ES256 key against an EdDSA message: alg bound to the key.
+    keygen(other.path(), "ES256");
+    let out = iot(d.path(), &["cose", "verify", "--key", key.to_str().unwrap(), "m.cbor", "--json"]);
+    assert_eq!(code(&out), 1);
+    assert!(json(&out)["error"].as_str().unwrap().contains("does not match"));
+}
+
+#[test]
+fn detached_payload_and_aad() {
+    let d = tempfile::tempdir().unwrap();
+    keygen(d.path(), "ES256");
+    std::fs::write(d.path().join("image"), vec![7u8; 4096]).unwrap();
+    std::fs::write(d.path().join("aad"), b"device-class-b").unwrap();
+    let out = iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "--detached", "--aad", "aad", "image", "-o", "s.cbor"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert!(std::fs::metadata(d.path().join("s.cbor")).unwrap().len() < 200, "payload must not be inside");
+    let ok = iot(d.path(), &["cose", "verify", "--key", "p.pem", "--payload", "image", "--aad", "aad", "s.cbor", "--json"]);
+    assert_eq!(code(&ok), 0, "{ok:?}");
+    assert_eq!(json(&ok)["payload_len"], 4096);
+    // Without the AAD the signature does not verify.
+    let no_aad = iot(d.path(), &["cose", "verify", "--key", "p.pem", "--payload", "image", "s.cbor", "--json"]);
+    assert_eq!(code(&no_aad), 1);
+    // Without the detached payload it is a usage error.
+    let missing = iot(d.path(), &["cose", "verify", "--key", "p.pem", "s.cbor"]);
+    assert_eq!(code(&missing), 2);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(code(&iot(d.path(), &["cose", "verify", "--key", "missing.pem", "missing.cbor"])), 2);
+    assert_eq!(code(&iot(d.path(), &["cose", "keygen", "--alg", "RS256", "--out", "k.pem"])), 2);
+    keygen(d.path(), "ES256");
+    std::fs::write(d.path().join("payload"), b"x").unwrap();
+    // --alg that does not match the key
+    assert_eq!(code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "EdDSA", "payload", "-o", "m"])), 2);
+    assert_eq!(code(&iot(d.path(), &["frobnicate"])), 2);
+}
+
+#[test]
+fn demo_runs_every_step() {
+    let out = Command::new(env!("CARGO_BIN_EXE_iot")).arg("demo").output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("demo complete"), "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 3, "{text}");
+}
