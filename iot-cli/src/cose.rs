@@ -183,8 +183,8 @@ fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
     let detached = a.payload.as_ref().map(read).transpose()?;
     let aad = a.aad.as_ref().map(read).transpose()?.unwrap_or_default();
     let opts = VerifyOptions::default().require_protected_alg(a.require_protected_alg);
-    let result = CoseSign1::decode(&bytes)
-        .and_then(|m| key.verify_sign1(&m, detached.as_deref(), &aad, &opts).map(|v| (m, v)));
+    let result =
+        CoseSign1::decode(&bytes).and_then(|m| key.verify_sign1(&m, detached.as_deref(), &aad, &opts).map(|v| (m, v)));
     match result {
         Ok((m, v)) => {
             let payload_len = v.payload().or(detached.as_deref()).map_or(0, <[u8]>::len);

@@ -4,7 +4,9 @@
 
 use crate::{Failure, Outcome, keys};
 use clap::Args;
-use iot_cose::{Algorithm, CoseMac0, CoseSign1, Error, Headers, HmacKey, Mac0Builder, PrivateKey, PublicKey, Sign1Builder};
+use iot_cose::{
+    Algorithm, CoseMac0, CoseSign1, Error, Headers, HmacKey, Mac0Builder, PrivateKey, PublicKey, Sign1Builder,
+};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -63,7 +65,10 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     let cose_key = vendor_pub.to_cose_key(Some(b"vendor-2026"));
     keys::write(&dir.join("vendor.cose_key"), &cose_key)?;
     println!("  private key  vendor.pem (PKCS#8)");
-    println!("  public key   vendor.pub.pem (SPKI), vendor.cose_key ({} bytes, provisioned into devices)", cose_key.len());
+    println!(
+        "  public key   vendor.pub.pem (SPKI), vendor.cose_key ({} bytes, provisioned into devices)",
+        cose_key.len()
+    );
 
     s.step("cloud signs a firmware image (detached payload) and its release metadata (attached)");
     let image = firmware(256 * 1024, 0x1d1e_5eed);
@@ -86,8 +91,13 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     let t = Instant::now();
     let v = CoseSign1::decode(&detached)?.verify_detached(&provisioned, &image, b"")?;
     let dt = t.elapsed();
-    println!("  firmware signature valid: {} kid={} ({:.2} ms for {} KiB, hashed in place)",
-        v.alg(), String::from_utf8_lossy(v.kid().unwrap_or_default()), dt.as_secs_f64() * 1e3, image.len() / 1024);
+    println!(
+        "  firmware signature valid: {} kid={} ({:.2} ms for {} KiB, hashed in place)",
+        v.alg(),
+        String::from_utf8_lossy(v.kid().unwrap_or_default()),
+        dt.as_secs_f64() * 1e3,
+        image.len() / 1024
+    );
     let v = CoseSign1::decode(&attached)?.verify(&provisioned, b"")?;
     println!("  release metadata valid: {}", String::from_utf8_lossy(v.payload().unwrap_or_default()));
 

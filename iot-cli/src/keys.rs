@@ -1,8 +1,8 @@
 //! Reading and writing key files: PEM or COSE_Key, told apart by content.
 
 use crate::Failure;
-use iot_cose::{CoseKey, PrivateKey, PublicKey};
 use iot_cose::KeyMaterial;
+use iot_cose::{CoseKey, PrivateKey, PublicKey};
 use std::path::Path;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {

@@ -6,7 +6,11 @@
 //! - exit code 0 = ok, 1 = rejected (verification or validation failed; reason on stderr and in
 //!   the JSON), 2 = usage or I/O error.
 
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc, reason = "a std-only binary: core/alloc paths buy nothing here")]
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only binary: core/alloc paths buy nothing here"
+)]
 
 mod cose;
 mod demo;

@@ -18,7 +18,8 @@ fn code(out: &Output) -> i32 {
 }
 
 fn keygen(dir: &Path, alg: &str) {
-    let out = iot(dir, &["cose", "keygen", "--alg", alg, "--out", "k.pem", "--public", "p.pem", "--cose-key", "p.cose"]);
+    let out =
+        iot(dir, &["cose", "keygen", "--alg", alg, "--out", "k.pem", "--public", "p.pem", "--cose-key", "p.cose"]);
     assert_eq!(code(&out), 0, "{out:?}");
 }
 
@@ -28,7 +29,10 @@ fn sign_verify_round_trip_both_algorithms_and_key_formats() {
         let d = tempfile::tempdir().unwrap();
         keygen(d.path(), alg);
         std::fs::write(d.path().join("payload"), b"firmware manifest").unwrap();
-        let out = iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", alg, "--kid", "dev-1", "payload", "-o", "m.cbor"]);
+        let out = iot(
+            d.path(),
+            &["cose", "sign", "--key", "k.pem", "--alg", alg, "--kid", "dev-1", "payload", "-o", "m.cbor"],
+        );
         assert_eq!(code(&out), 0, "{out:?}");
         let msg = std::fs::read(d.path().join("m.cbor")).unwrap();
         assert_eq!(msg[0], 0xd2, "tagged COSE_Sign1 (tag 18)");
@@ -49,7 +53,10 @@ fn tampered_message_is_rejected_with_exit_1_and_reason() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "ES256");
     std::fs::write(d.path().join("payload"), b"abc").unwrap();
-    assert_eq!(code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "payload", "-o", "m.cbor"])), 0);
+    assert_eq!(
+        code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "payload", "-o", "m.cbor"])),
+        0
+    );
     let mut msg = std::fs::read(d.path().join("m.cbor")).unwrap();
     let last = msg.len() - 1;
     msg[last] ^= 0x01;
@@ -74,7 +81,10 @@ fn wrong_key_is_rejected() {
     let d = tempfile::tempdir().unwrap();
     keygen(d.path(), "EdDSA");
     std::fs::write(d.path().join("payload"), b"abc").unwrap();
-    assert_eq!(code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "EdDSA", "payload", "-o", "m.cbor"])), 0);
+    assert_eq!(
+        code(&iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "EdDSA", "payload", "-o", "m.cbor"])),
+        0
+    );
     let other = tempfile::tempdir().unwrap();
     keygen(other.path(), "EdDSA");
     let key = other.path().join("p.pem");
@@ -93,10 +103,14 @@ fn detached_payload_and_aad() {
     keygen(d.path(), "ES256");
     std::fs::write(d.path().join("image"), vec![7u8; 4096]).unwrap();
     std::fs::write(d.path().join("aad"), b"device-class-b").unwrap();
-    let out = iot(d.path(), &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "--detached", "--aad", "aad", "image", "-o", "s.cbor"]);
+    let out = iot(
+        d.path(),
+        &["cose", "sign", "--key", "k.pem", "--alg", "ES256", "--detached", "--aad", "aad", "image", "-o", "s.cbor"],
+    );
     assert_eq!(code(&out), 0, "{out:?}");
     assert!(std::fs::metadata(d.path().join("s.cbor")).unwrap().len() < 200, "payload must not be inside");
-    let ok = iot(d.path(), &["cose", "verify", "--key", "p.pem", "--payload", "image", "--aad", "aad", "s.cbor", "--json"]);
+    let ok =
+        iot(d.path(), &["cose", "verify", "--key", "p.pem", "--payload", "image", "--aad", "aad", "s.cbor", "--json"]);
     assert_eq!(code(&ok), 0, "{ok:?}");
     assert_eq!(json(&ok)["payload_len"], 4096);
     // Without the AAD the signature does not verify.

@@ -344,10 +344,9 @@ pub(crate) fn check_headers(
         }
     }
     for c in protected.crit() {
-        let understood = matches!(
-            c,
-            Label::Int(label::ALG | label::CONTENT_TYPE | label::KID | label::IV | label::PARTIAL_IV)
-        ) || opts.critical.contains(&c);
+        let understood =
+            matches!(c, Label::Int(label::ALG | label::CONTENT_TYPE | label::KID | label::IV | label::PARTIAL_IV))
+                || opts.critical.contains(&c);
         if !understood {
             return Err(Error::UnsupportedCriticalHeader { label: c.as_int() });
         }
@@ -405,15 +404,10 @@ impl<'a> Headers<'a> {
     /// Writes the map, with `alg` first when given. Labels in `other` that clash with the typed
     /// fields are rejected.
     pub(crate) fn encode<W: Write>(&self, alg: Option<Algorithm>, e: &mut Encoder<W>) -> Result<()> {
-        let typed = [
-            alg.map(|_| label::ALG),
-            self.content_type.map(|_| label::CONTENT_TYPE),
-            self.kid.map(|_| label::KID),
-        ];
+        let typed =
+            [alg.map(|_| label::ALG), self.content_type.map(|_| label::CONTENT_TYPE), self.kid.map(|_| label::KID)];
         for (i, (l, _)) in self.other.iter().enumerate() {
-            if l.as_int().is_some_and(|l| typed.contains(&Some(l)))
-                || self.other.iter().take(i).any(|(p, _)| p == l)
-            {
+            if l.as_int().is_some_and(|l| typed.contains(&Some(l))) || self.other.iter().take(i).any(|(p, _)| p == l) {
                 return Err(Error::DuplicateHeader);
             }
         }

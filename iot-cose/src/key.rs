@@ -238,7 +238,8 @@ fn encode_public(key: &PublicKey, kid: Option<&[u8]>, d: Option<&[u8]>, v: &mut 
         #[cfg(feature = "p256")]
         PublicKey::P256(k) => {
             let pt = k.to_sec1_point(false);
-            let (x, y) = (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
+            let (x, y) =
+                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
             let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
             write_kid_alg(&mut e, kid, None);
             let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P256)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));

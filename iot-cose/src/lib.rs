@@ -24,10 +24,10 @@ pub mod aws_lc;
 
 pub use alg::{Algorithm, CoseAlgorithm};
 pub use build::{Mac0Builder, Sign1Builder};
-#[cfg(feature = "p256")]
-pub use crypto::Prehashed;
 #[cfg(feature = "alloc")]
 pub use crypto::Contiguous;
+#[cfg(feature = "p256")]
+pub use crypto::Prehashed;
 pub use crypto::{CoseSigner, CoseVerifier, HmacKey, MacKey, Multipart};
 pub use error::{Error, KeyError, Result};
 pub use header::{ContentType, HeaderMap, Headers, Label, Limits, ProtectedHeader, VerifyOptions, label};
@@ -37,6 +37,6 @@ pub use message::{CoseMac0, CoseSign1, MAC0_TAG, SIGN1_TAG, VerifiedMac0, Verifi
 
 #[cfg(feature = "p256")]
 pub use p256;
+pub use signature;
 #[cfg(feature = "ed25519")]
 pub use {ed25519, ed25519_dalek};
-pub use signature;

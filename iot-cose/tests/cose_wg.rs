@@ -119,7 +119,12 @@ fn check(file: &str, expect: &Expect, v: &Value) -> Result<(), String> {
         let aad = external(s);
         outcome = CoseSign1::decode(&msg).and_then(|m| {
             // The to-be-signed bytes must match the vector's intermediate, independent of crypto.
-            if let Some(tbs) = v["intermediates"].get("ToBeSign_hex").filter(|_| !must_fail).and(v["intermediates"].get("ToBeSign_hex")).and_then(Value::as_str) {
+            if let Some(tbs) = v["intermediates"]
+                .get("ToBeSign_hex")
+                .filter(|_| !must_fail)
+                .and(v["intermediates"].get("ToBeSign_hex"))
+                .and_then(Value::as_str)
+            {
                 assert_eq!(m.sig_structure(None, &aad)?, unhex(tbs), "{file}: Sig_structure");
             }
             let verified = match &k {
@@ -134,7 +139,12 @@ fn check(file: &str, expect: &Expect, v: &Value) -> Result<(), String> {
         let Key::Oct(k) = key(&m0["recipients"][0]["key"]) else { panic!("{file}: mac key") };
         let aad = external(m0);
         outcome = CoseMac0::decode(&msg).and_then(|m| {
-            if let Some(tbm) = v["intermediates"].get("ToMac_hex").filter(|_| !must_fail).and(v["intermediates"].get("ToMac_hex")).and_then(Value::as_str) {
+            if let Some(tbm) = v["intermediates"]
+                .get("ToMac_hex")
+                .filter(|_| !must_fail)
+                .and(v["intermediates"].get("ToMac_hex"))
+                .and_then(Value::as_str)
+            {
                 assert_eq!(m.mac_structure(None, &aad)?, unhex(tbm), "{file}: MAC_structure");
             }
             Ok(m.verify(&HmacKey::new(&k), &aad)?.payload().unwrap().to_vec())
@@ -176,8 +186,7 @@ fn cose_wg_examples_all_39() {
     listed.sort();
     assert_eq!(on_disk, listed, "the table must name every vector file exactly once");
 
-    let failures: Vec<String> =
-        TABLE.iter().filter_map(|(f, e)| check(f, e, &json(&dir.join(f))).err()).collect();
+    let failures: Vec<String> = TABLE.iter().filter_map(|(f, e)| check(f, e, &json(&dir.join(f))).err()).collect();
     println!("cose-wg: {}/{} right", TABLE.len() - failures.len(), TABLE.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

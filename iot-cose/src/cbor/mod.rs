@@ -336,10 +336,9 @@ impl<'a> Decoder<'a> {
             MAJOR_NINT => i64::try_from(h.arg).ok().map(|a| !a),
             _ => {
                 self.pos = start;
-                return Err(self.fail(
-                    start,
-                    DecodeErrorKind::UnexpectedType { expected: Type::Int, found: Self::type_of(h) },
-                ));
+                return Err(
+                    self.fail(start, DecodeErrorKind::UnexpectedType { expected: Type::Int, found: Self::type_of(h) })
+                );
             }
         };
         v.ok_or_else(|| self.fail(start, DecodeErrorKind::IntegerOverflow))

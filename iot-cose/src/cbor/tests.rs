@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::std_instead_of_alloc, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_alloc,
+    reason = "test code"
+)]
 
 use super::*;
 
@@ -63,19 +69,19 @@ fn strings_arrays_maps_tags() {
 fn rejections_are_typed_with_offsets() {
     let cases: &[(&str, DecodeErrorKind, usize)] = &[
         ("", DecodeErrorKind::Truncated, 0),
-        ("18", DecodeErrorKind::Truncated, 0),                  // uint8 missing its byte
-        ("1b00000000", DecodeErrorKind::Truncated, 0),          // uint64 cut short
-        ("5f", DecodeErrorKind::IndefiniteLength, 0),           // indefinite bstr
-        ("9f", DecodeErrorKind::IndefiniteLength, 0),           // indefinite array
-        ("bf", DecodeErrorKind::IndefiniteLength, 0),           // indefinite map
-        ("1c", DecodeErrorKind::Reserved, 0),                   // ai 28
-        ("f818", DecodeErrorKind::Reserved, 0),                 // simple value < 32 in two bytes
-        ("45010203", DecodeErrorKind::Truncated, 0),            // bstr longer than input
-        ("5bffffffffffffffff", DecodeErrorKind::Truncated, 0),  // absurd length
-        ("62c328", DecodeErrorKind::InvalidUtf8, 0),            // invalid UTF-8
+        ("18", DecodeErrorKind::Truncated, 0),         // uint8 missing its byte
+        ("1b00000000", DecodeErrorKind::Truncated, 0), // uint64 cut short
+        ("5f", DecodeErrorKind::IndefiniteLength, 0),  // indefinite bstr
+        ("9f", DecodeErrorKind::IndefiniteLength, 0),  // indefinite array
+        ("bf", DecodeErrorKind::IndefiniteLength, 0),  // indefinite map
+        ("1c", DecodeErrorKind::Reserved, 0),          // ai 28
+        ("f818", DecodeErrorKind::Reserved, 0),        // simple value < 32 in two bytes
+        ("45010203", DecodeErrorKind::Truncated, 0),   // bstr longer than input
+        ("5bffffffffffffffff", DecodeErrorKind::Truncated, 0), // absurd length
+        ("62c328", DecodeErrorKind::InvalidUtf8, 0),   // invalid UTF-8
         ("8181818181818101", DecodeErrorKind::DepthExceeded, 4),
-        ("9bffffffffffffffff", DecodeErrorKind::Truncated, 9),  // huge count ends at input end
-        ("bbffffffffffffffff", DecodeErrorKind::Truncated, 0),  // count*2 overflows
+        ("9bffffffffffffffff", DecodeErrorKind::Truncated, 9), // huge count ends at input end
+        ("bbffffffffffffffff", DecodeErrorKind::Truncated, 0), // count*2 overflows
         ("0000", DecodeErrorKind::TrailingBytes, 1),
     ];
     for &(h, kind, offset) in cases {
@@ -115,7 +121,17 @@ fn slice_writer_reports_full_buffer() {
 
 #[test]
 fn heads_are_minimal() {
-    for (arg, len) in [(0u64, 1usize), (23, 1), (24, 2), (255, 2), (256, 3), (65535, 3), (65536, 5), (u64::from(u32::MAX), 5), (u64::MAX, 9)] {
+    for (arg, len) in [
+        (0u64, 1usize),
+        (23, 1),
+        (24, 2),
+        (255, 2),
+        (256, 3),
+        (65535, 3),
+        (65536, 5),
+        (u64::from(u32::MAX), 5),
+        (u64::MAX, 9),
+    ] {
         let h = EncodedHead::new(MAJOR_BYTES, arg);
         assert_eq!(h.as_bytes().len(), len, "{arg}");
         let d = Decoder::new(h.as_bytes());

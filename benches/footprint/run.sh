@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the footprint probe for a Cortex-M4F (thumbv7em-none-eabihf) and prints, per device entry
+# point, one line:  footprint <entry> flash=<bytes> ram=<bytes> stack=<bytes|unknown>
+#
+# flash = .text + .rodata + .data (what goes into flash), ram = .data + .bss (static RAM).
+# Toolchain: Debian's rustc-web + rust-web-src (rustc 1.96 with library sources, so -Zbuild-std
+# works offline) and binutils-arm-none-eabi; installed here when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+TARGET=thumbv7em-none-eabihf
+ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify
+         baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256)
+
+need=()
+[ -d /usr/lib/rustlib/src/rust/library/core ] || need+=(rustc-web rust-web-src)
+command -v arm-none-eabi-ld >/dev/null || need+=(binutils-arm-none-eabi)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >&2
+fi
+
+export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
+unset RUSTFLAGS
+cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
+  --target "$TARGET" >&2
+
+LIB=target/$TARGET/release/libiot_footprint.a
+OUT=target/$TARGET/footprint
+mkdir -p "$OUT"
+for e in "${ENTRIES[@]}"; do
+  arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "$LIB" -o "$OUT/$e.elf"
+  # Berkeley format: text (code + rodata), data, bss
+  read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
+  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=unknown"
+done

@@ -1,0 +1,104 @@
+//! Fuzz harness bodies, shared by the one-line targets in `fuzz_targets/` and by the corpus replay
+//! in `tests/replay.rs`.
+//!
+//! Invariants checked beyond "no panic":
+//! - a decoded message re-encodes to bytes that decode to the same fields, and re-encoding is
+//!   idempotent;
+//! - a fixed key that never signed anything never accepts a fuzzed signature or tag;
+//! - with [`AcceptAllVerifier`] (fuzz-only, NO SECURITY) the verified-message accessors agree
+//!   with the decoded view, so policy code past the signature check is reached too.
+
+use iot_cose::{CoseKey, CoseMac0, CoseSign1, CoseVerifier, HmacKey, p256};
+
+/// A P-256 key no corpus entry was signed with (seeds use [`SEED_P256`]).
+pub const FIXED_P256: [u8; 32] = [0x42; 32];
+/// The key the ES256 seeds were signed with.
+pub const SEED_P256: [u8; 32] = [0x17; 32];
+/// An Ed25519 key no corpus entry was signed with.
+pub const FIXED_ED25519: [u8; 32] = [0x43; 32];
+/// An HMAC key no corpus entry was MACed with (seeds use [`SEED_HMAC`]).
+pub const FIXED_HMAC: [u8; 32] = [0x44; 32];
+/// The key the Mac0 seeds were MACed with.
+pub const SEED_HMAC: [u8; 32] = [0x18; 32];
+
+/// Accepts every signature. Exists only here, so fuzzing reaches code behind verification.
+#[derive(Debug)]
+pub struct AcceptAllVerifier;
+
+impl CoseVerifier for AcceptAllVerifier {
+    type Signature = p256::ecdsa::Signature;
+    fn verify_parts(&self, _: &[&[u8]], _: &Self::Signature) -> Result<(), iot_cose::signature::Error> {
+        Ok(())
+    }
+}
+
+fn reencode_sign1(m: &CoseSign1<'_>) {
+    let mut once = Vec::new();
+    m.encode(&mut once).expect("encoding into a Vec cannot fail");
+    let again = CoseSign1::decode(&once).expect("re-encoded message must decode");
+    assert_eq!(again.protected().original, m.protected().original);
+    assert_eq!(again.unprotected().raw(), m.unprotected().raw());
+    assert_eq!(again.unverified_payload(), m.unverified_payload());
+    assert_eq!(again.signature(), m.signature());
+    assert_eq!(again.is_tagged(), m.is_tagged());
+    let mut twice = Vec::new();
+    again.encode(&mut twice).expect("encoding into a Vec cannot fail");
+    assert_eq!(once, twice, "re-encoding must be idempotent");
+}
+
+/// COSE_Sign1: decode, re-encode round trip, verify with fixed keys (must fail), verify with the
+/// accept-all verifier (accessors must agree).
+pub fn cose_sign1(data: &[u8]) {
+    let Ok(m) = CoseSign1::decode(data) else { return };
+    reencode_sign1(&m);
+    let p256_key = p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("fixed key is valid");
+    let ed_key = iot_cose::ed25519_dalek::SigningKey::from_bytes(&FIXED_ED25519);
+    let payload: &[u8] = b"detached";
+    let detached = if m.is_detached() { Some(payload) } else { None };
+    let opts = iot_cose::VerifyOptions::default();
+    assert!(m.verify_with(p256_key.verifying_key(), detached, b"", &opts).is_err(), "forged ES256 accepted");
+    assert!(m.verify_with(&ed_key.verifying_key(), detached, b"", &opts).is_err(), "forged EdDSA accepted");
+    if let Ok(v) = m.verify_with(&AcceptAllVerifier, detached, b"", &opts) {
+        assert_eq!(v.payload(), m.unverified_payload());
+        assert_eq!(v.kid(), m.kid());
+        assert!(iot_cose::p256::ecdsa::Signature::from_slice(m.signature()).is_ok());
+    }
+}
+
+/// COSE_Mac0: decode, re-encode round trip, verify with a fixed key (must fail).
+pub fn cose_mac0(data: &[u8]) {
+    let Ok(m) = CoseMac0::decode(data) else { return };
+    let mut once = Vec::new();
+    m.encode(&mut once).expect("encoding into a Vec cannot fail");
+    let again = CoseMac0::decode(&once).expect("re-encoded message must decode");
+    assert_eq!(again.tag(), m.tag());
+    assert_eq!(again.unverified_payload(), m.unverified_payload());
+    let payload: &[u8] = b"detached";
+    let detached = if m.is_detached() { Some(payload) } else { None };
+    let r = m.verify_with(&HmacKey::new(&FIXED_HMAC), detached, b"", &iot_cose::VerifyOptions::default());
+    assert!(r.is_err(), "forged MAC accepted");
+}
+
+/// COSE_Key: decode; an accepted key re-encodes and decodes to the same key.
+pub fn cose_key(data: &[u8]) {
+    let Ok(k) = CoseKey::decode(data) else { return };
+    let kid = k.kid.as_deref();
+    let again = match &k.material {
+        iot_cose::KeyMaterial::Public(p) => p.to_cose_key(kid),
+        iot_cose::KeyMaterial::Private(p) => p.to_cose_key(kid).to_vec(),
+        iot_cose::KeyMaterial::Symmetric(s) => s.to_cose_key(kid, k.alg).to_vec(),
+        _ => return,
+    };
+    let k2 = CoseKey::decode(&again).expect("re-encoded key must decode");
+    assert_eq!(k2.kid, k.kid);
+    match (&k.material, &k2.material) {
+        (iot_cose::KeyMaterial::Public(a), iot_cose::KeyMaterial::Public(b)) => assert_eq!(a, b),
+        (iot_cose::KeyMaterial::Private(a), iot_cose::KeyMaterial::Private(b)) => {
+            assert_eq!(a.public_key(), b.public_key());
+        }
+        (iot_cose::KeyMaterial::Symmetric(a), iot_cose::KeyMaterial::Symmetric(b)) => {
+            assert_eq!(a.as_bytes(), b.as_bytes());
+        }
+        _ => panic!("key kind changed in a round trip"),
+    }
+}
