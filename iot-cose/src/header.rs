@@ -33,6 +33,20 @@ pub struct Limits {
 impl Limits {
     /// The defaults: 32 header entries, nesting depth 8.
     pub const DEFAULT: Self = Self { max_header_entries: 32, max_depth: 8 };
+
+    /// Sets [`Limits::max_header_entries`].
+    #[must_use]
+    pub const fn with_max_header_entries(mut self, n: usize) -> Self {
+        self.max_header_entries = n;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    #[must_use]
+    pub const fn with_max_depth(mut self, n: usize) -> Self {
+        self.max_depth = n;
+        self
+    }
 }
 
 impl Default for Limits {
