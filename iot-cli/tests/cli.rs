@@ -1,6 +1,13 @@
 //! The `iot` command's contract: subcommands, flags, JSON fields and exit codes (0 ok, 1 rejected,
 //! 2 usage or I/O error).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,6 +1,13 @@
 //! Public-API behaviour: sign / verify round trips for every algorithm and option, hardware-key
 //! adapters and their failure path, keys, and property tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code"
+)]
 
 use iot_cose::{
     Algorithm, ContentType, CoseKey, CoseMac0, CoseSign1, CoseSigner, Error, Headers, HmacKey, KeyError, KeyMaterial,

@@ -1,6 +1,13 @@
 //! The COSE WG example suite (github.com/cose-wg/Examples, read from ../shared/vectors/cose):
 //! every one of the 39 files must give the result this crate promises for it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code"
+)]
 
 use iot_cose::{Algorithm, CoseMac0, CoseSign1, Error, Headers, HmacKey, Sign1Builder, ed25519_dalek, p256};
 use iot_test_vectors::{area, b64url, json, unhex};

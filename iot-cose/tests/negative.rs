@@ -1,5 +1,12 @@
 //! Every rejection of the decoder and verifier, as a table of annotated hand-made messages.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code"
+)]
 
 use iot_cose::cbor::{DecodeErrorKind, Encoder};
 use iot_cose::{CoseMac0, CoseSign1, Error, HmacKey, Label, Limits, VerifyOptions, p256};
