@@ -3,6 +3,9 @@
 # point, one line:  footprint <entry> flash=<bytes> ram=<bytes> stack=<bytes|unknown>
 #
 # flash = .text + .rodata + .data (what goes into flash), ram = .data + .bss (static RAM).
+# stack = peak stack of one call, measured by running the entry on an emulated Cortex-M4F (QEMU
+# mps2-an386) with valid input (which must verify) and tampered input (which must not); see
+# src/bin/qemu.rs. Without qemu-system-arm (or with FOOTPRINT_NO_QEMU=1) it prints stack=unknown.
 # Toolchain: Debian's rustc-web + rust-web-src (rustc 1.96 with library sources, so -Zbuild-std
 # works offline) and binutils-arm-none-eabi; installed here when missing.
 set -euo pipefail
@@ -15,6 +18,7 @@ ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify
 need=()
 [ -d /usr/lib/rustlib/src/rust/library/core ] || need+=(rustc-web rust-web-src)
 command -v arm-none-eabi-ld >/dev/null || need+=(binutils-arm-none-eabi)
+[ -n "${FOOTPRINT_NO_QEMU:-}" ] || command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -27,6 +31,19 @@ unset RUSTFLAGS
 cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
   --target "$TARGET" >&2
 
+# Stack: run every entry on the emulated Cortex-M4F.
+declare -A STACK=()
+if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
+  RUSTFLAGS="-C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
+    cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
+    --target "$TARGET" --target-dir target/qemu --features qemu --bin qemu >&2
+  QEMU_OUT=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native -kernel target/qemu/$TARGET/release/qemu)
+  echo "$QEMU_OUT" >&2
+  grep -q '^qemu: all entry points correct' <<<"$QEMU_OUT" || { echo "qemu run failed" >&2; exit 1; }
+  while read -r _ name bytes _; do STACK[$name]=$bytes; done < <(grep '^stack ' <<<"$QEMU_OUT")
+fi
+
 LIB=target/$TARGET/release/libiot_footprint.a
 OUT=target/$TARGET/footprint
 mkdir -p "$OUT"
@@ -34,5 +51,5 @@ for e in "${ENTRIES[@]}"; do
   arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "$LIB" -o "$OUT/$e.elf"
   # Berkeley format: text (code + rodata), data, bss
   read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
-  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=unknown"
+  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=${STACK[$e]:-unknown}"
 done

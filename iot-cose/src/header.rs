@@ -101,17 +101,12 @@ pub enum ContentType<'a> {
 ///
 /// Decoding checks structure only: well-formed, no duplicate labels, the right value type for every
 /// label in [`label`], at most [`Limits::max_header_entries`] entries. Policy (`crit`, where `alg`
-/// sits) is checked when verifying.
+/// sits) is checked when verifying. The map keeps only its raw bytes; accessors find their entry
+/// on demand, so code that never asks for a parameter carries no code for it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HeaderMap<'a> {
     raw: &'a [u8],
     entries: usize,
-    alg: Option<Label<'a>>,
-    crit: Option<&'a [u8]>,
-    content_type: Option<ContentType<'a>>,
-    kid: Option<&'a [u8]>,
-    iv: Option<&'a [u8]>,
-    partial_iv: Option<&'a [u8]>,
 }
 
 impl<'a> HeaderMap<'a> {
@@ -123,77 +118,60 @@ impl<'a> HeaderMap<'a> {
             .ok()
             .filter(|&n| n <= limits.max_header_entries)
             .ok_or(Error::LimitExceeded { limit: "header entries" })?;
-        let mut h = HeaderMap { entries, ..HeaderMap::default() };
         let map_body = d.position();
+        let (mut iv, mut partial_iv) = (false, false);
         for i in 0..entries {
             let label = Label::decode(d)?;
             // Duplicate check: re-read the labels before this one (entries <= the limit, so O(n^2)
             // stays small and needs no storage).
-            if i > 0 {
-                let mut again = Decoder::new(d.consumed_since(map_body));
-                for _ in 0..i {
-                    if Label::decode(&mut again)? == label {
-                        return Err(Error::DuplicateHeader);
-                    }
-                    again.skip(limits.max_depth)?;
+            let mut again = Decoder::new(d.consumed_since(map_body));
+            for _ in 0..i {
+                if Label::decode(&mut again)? == label {
+                    return Err(Error::DuplicateHeader);
                 }
+                again.skip(limits.max_depth)?;
             }
-            h.read_value(label, d, limits)?;
-        }
-        h.raw = d.consumed_since(start);
-        Ok(h)
-    }
-
-    fn read_value(&mut self, label: Label<'a>, d: &mut Decoder<'a>, limits: &Limits) -> Result<()> {
-        let Label::Int(l) = label else {
-            d.skip(limits.max_depth)?;
-            return Ok(());
-        };
-        let bad = Error::InvalidHeader { label: l };
-        match l {
-            label::ALG => {
-                self.alg = Some(match d.peek_type()? {
-                    Type::Text => Label::Text(d.str()?),
-                    Type::UInt | Type::NInt => Label::Int(d.int().map_err(|_| bad)?),
-                    _ => return Err(bad),
-                });
+            let l = match label {
+                Label::Int(l) => l,
+                Label::Text(_) => 0,
+            };
+            let bad = || Error::InvalidHeader { label: l };
+            let ty = d.peek_type()?;
+            let ok = match l {
+                label::ALG => matches!(ty, Type::Text | Type::UInt | Type::NInt),
+                label::CRIT => ty == Type::Array,
+                label::CONTENT_TYPE => matches!(ty, Type::Text | Type::UInt),
+                label::KID | label::IV | label::PARTIAL_IV => ty == Type::Bytes,
+                _ => true,
+            };
+            if !ok {
+                return Err(bad());
             }
-            label::CRIT => {
-                let raw_start = d.position();
-                let n = d.array().map_err(|_| Error::InvalidHeader { label: l })?;
+            if l == label::CRIT {
+                // crit: a non-empty array of labels (RFC 9052 section 3.1).
+                let n = d.array()?;
                 if n == 0 || usize::try_from(n).map_or(true, |n| n > limits.max_header_entries) {
-                    return Err(Error::InvalidHeader { label: l });
+                    return Err(bad());
                 }
                 for _ in 0..n {
-                    Label::decode(d).map_err(|_| Error::InvalidHeader { label: l })?;
+                    Label::decode(d).map_err(|_| bad())?;
                 }
-                self.crit = Some(d.consumed_since(raw_start));
+            } else {
+                // Type checked above; skipping also reads (and bounds-checks) the value.
+                if l == label::ALG && ty != Type::Text {
+                    d.int().map_err(|_| bad())?;
+                } else {
+                    d.skip(limits.max_depth)?;
+                }
+                iv |= l == label::IV;
+                partial_iv |= l == label::PARTIAL_IV;
             }
-            label::CONTENT_TYPE => {
-                self.content_type = Some(match d.peek_type()? {
-                    Type::Text => ContentType::Text(d.str()?),
-                    Type::UInt => ContentType::Format(d.uint()?),
-                    _ => return Err(bad),
-                });
-            }
-            label::KID | label::IV | label::PARTIAL_IV => {
-                if d.peek_type()? != Type::Bytes {
-                    return Err(bad);
-                }
-                let v = Some(d.bytes()?);
-                match l {
-                    label::KID => self.kid = v,
-                    label::IV => self.iv = v,
-                    _ => self.partial_iv = v,
-                }
-                // RFC 9052 section 3.1: IV and Partial IV MUST NOT both be present.
-                if self.iv.is_some() && self.partial_iv.is_some() {
-                    return Err(Error::InvalidHeader { label: label::PARTIAL_IV });
-                }
-            }
-            _ => d.skip(limits.max_depth)?,
         }
-        Ok(())
+        // RFC 9052 section 3.1: IV and Partial IV MUST NOT both be present.
+        if iv && partial_iv {
+            return Err(Error::InvalidHeader { label: label::PARTIAL_IV });
+        }
+        Ok(Self { raw: d.consumed_since(start), entries })
     }
 
     /// The encoded map as it appeared in the message.
@@ -214,47 +192,69 @@ impl<'a> HeaderMap<'a> {
         self.entries == 0
     }
 
+    /// A decoder positioned at the value of `label`.
+    fn find(&self, label: Label<'_>) -> Option<Decoder<'a>> {
+        let mut d = Decoder::new(self.raw);
+        d.map().ok()?;
+        for _ in 0..self.entries {
+            if Label::decode(&mut d).ok()? == label {
+                return Some(d);
+            }
+            // Nesting was bounded when the map was decoded.
+            d.skip(usize::MAX).ok()?;
+        }
+        None
+    }
+
+    fn find_bytes(&self, l: i64) -> Option<&'a [u8]> {
+        self.find(Label::Int(l))?.bytes().ok()
+    }
+
     /// The `alg` value as found: an integer id or a text string.
     #[must_use]
     pub fn alg(&self) -> Option<Label<'a>> {
-        self.alg
+        Label::decode(&mut self.find(Label::Int(label::ALG))?).ok()
     }
 
     /// The `kid` value.
     #[must_use]
     pub fn kid(&self) -> Option<&'a [u8]> {
-        self.kid
+        self.find_bytes(label::KID)
     }
 
     /// The `content type` value.
     #[must_use]
     pub fn content_type(&self) -> Option<ContentType<'a>> {
-        self.content_type
+        let mut d = self.find(Label::Int(label::CONTENT_TYPE))?;
+        match d.peek_type().ok()? {
+            Type::Text => d.str().ok().map(ContentType::Text),
+            _ => d.uint().ok().map(ContentType::Format),
+        }
     }
 
     /// The `IV` value.
     #[must_use]
     pub fn iv(&self) -> Option<&'a [u8]> {
-        self.iv
+        self.find_bytes(label::IV)
     }
 
     /// The `Partial IV` value.
     #[must_use]
     pub fn partial_iv(&self) -> Option<&'a [u8]> {
-        self.partial_iv
+        self.find_bytes(label::PARTIAL_IV)
     }
 
     /// Whether the map has a `crit` parameter.
     #[must_use]
     pub fn has_crit(&self) -> bool {
-        self.crit.is_some()
+        self.find(Label::Int(label::CRIT)).is_some()
     }
 
     /// The labels listed in `crit`.
     pub fn crit(&self) -> impl Iterator<Item = Label<'a>> + 'a {
-        let mut d = Decoder::new(self.crit.unwrap_or_default());
-        let n = if self.crit.is_some() { d.array().unwrap_or(0) } else { 0 };
-        (0..n).map_while(move |_| Label::decode(&mut d).ok())
+        let mut d = self.find(Label::Int(label::CRIT));
+        let n = d.as_mut().and_then(|d| d.array().ok()).unwrap_or(0);
+        (0..n).map_while(move |_| Label::decode(d.as_mut()?).ok())
     }
 
     /// Every entry in order: the label and the raw CBOR encoding of its value.
@@ -263,7 +263,6 @@ impl<'a> HeaderMap<'a> {
         let n = if self.raw.is_empty() { 0 } else { d.map().unwrap_or(0) };
         (0..n).map_while(move |_| {
             let l = Label::decode(&mut d).ok()?;
-            // Nesting was bounded when the map was decoded; the bound here only guards misuse.
             let v = d.raw_item(usize::MAX).ok()?;
             Some((l, v))
         })
@@ -272,13 +271,13 @@ impl<'a> HeaderMap<'a> {
     /// The raw CBOR value of `label`, if present.
     #[must_use]
     pub fn get(&self, label: Label<'_>) -> Option<&'a [u8]> {
-        self.iter().find(|(l, _)| *l == label).map(|(_, v)| v)
+        self.find(label)?.raw_item(usize::MAX).ok()
     }
 
     /// Whether `label` is present.
     #[must_use]
     pub fn contains(&self, label: Label<'_>) -> bool {
-        self.get(label).is_some()
+        self.find(label).is_some()
     }
 }
 
