@@ -38,6 +38,9 @@ impl<'a> Draft<'a> {
     /// unprotected map, payload, and the head of a `last_len`-byte bstr. Returns where the
     /// protected map's bytes sit in the output.
     fn write_head<W: Write>(&self, tag: u64, alg: Algorithm, last_len: usize, w: &mut W) -> Result<(usize, usize)> {
+        if self.protected.overlaps(true, &self.unprotected) {
+            return Err(Error::DuplicateHeader);
+        }
         let mut count = Counter::default();
         self.protected.encode(Some(alg), &mut Encoder::new(&mut count))?;
         let mut e = Encoder::new(&mut *w);

@@ -186,10 +186,8 @@ impl CoseSigner for p256::ecdsa::SigningKey {
 impl CoseVerifier for ed25519_dalek::VerifyingKey {
     type Signature = ed25519::Signature;
     fn verify_parts(&self, msg: &[&[u8]], signature: &Self::Signature) -> Result<(), signature::Error> {
-        // Weak (small-order) public keys are rejected, as dalek's verify_strict does.
-        if self.is_weak() {
-            return Err(signature::Error::new());
-        }
+        // Small-order ("weak") keys are rejected where keys enter: `CoseKey::decode` and
+        // `PublicKey::from_pem`. Checking here would cost a point compression on every verify.
         signature::MultipartVerifier::multipart_verify(self, msg, signature)
     }
 }

@@ -414,6 +414,20 @@ impl<'a> Headers<'a> {
         self
     }
 
+    /// Whether this set (with `alg` when `with_alg`) shares a label with `other` (RFC 9052
+    /// section 3: a label must not appear in both buckets).
+    pub(crate) fn overlaps(&self, with_alg: bool, other: &Headers<'_>) -> bool {
+        let mine = |l: Label<'_>| match l {
+            Label::Int(label::ALG) => with_alg,
+            Label::Int(label::CONTENT_TYPE) => self.content_type.is_some(),
+            Label::Int(label::KID) => self.kid.is_some(),
+            l => self.other.iter().any(|(o, _)| *o == l),
+        };
+        (other.content_type.is_some() && mine(Label::Int(label::CONTENT_TYPE)))
+            || (other.kid.is_some() && mine(Label::Int(label::KID)))
+            || other.other.iter().any(|(l, _)| mine(*l))
+    }
+
     /// Writes the map, with `alg` first when given. Labels in `other` that clash with the typed
     /// fields are rejected.
     pub(crate) fn encode<W: Write>(&self, alg: Option<Algorithm>, e: &mut Encoder<W>) -> Result<()> {

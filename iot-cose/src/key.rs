@@ -177,7 +177,8 @@ impl PublicKey {
         {
             use ed25519_dalek::pkcs8::DecodePublicKey as _;
             if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-                return Ok(Self::Ed25519(k));
+                // Small-order keys accept forgeries for any message; refuse them at import.
+                return if k.is_weak() { Err(KeyError::InvalidKey) } else { Ok(Self::Ed25519(k)) };
             }
         }
         let _ = pem;

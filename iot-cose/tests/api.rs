@@ -64,6 +64,45 @@ fn sign_verify_all_options() {
 }
 
 #[test]
+fn builder_refuses_a_label_in_both_buckets() {
+    let es = es256();
+    let alg_again: [(Label<'_>, &[u8]); 1] = [(Label::Int(1), b"\x26")];
+    let both_kid =
+        Sign1Builder::new(b"x").protected(Headers::default().kid(b"a")).unprotected(Headers::default().kid(b"b"));
+    assert!(matches!(both_kid.sign(&es), Err(Error::DuplicateHeader)));
+    let alg_unprotected = Sign1Builder::new(b"x").unprotected(Headers::default().other(&alg_again));
+    assert!(matches!(alg_unprotected.sign(&es), Err(Error::DuplicateHeader)));
+    let alg_in_other = Sign1Builder::new(b"x").protected(Headers::default().other(&alg_again));
+    assert!(matches!(alg_in_other.sign(&es), Err(Error::DuplicateHeader)));
+    let text: [(Label<'_>, &[u8]); 1] = [(Label::Text("t"), b"\x01")];
+    let same_text =
+        Sign1Builder::new(b"x").protected(Headers::default().other(&text)).unprotected(Headers::default().other(&text));
+    assert!(matches!(same_text.sign(&es), Err(Error::DuplicateHeader)));
+    // kid protected only is fine, and verifies
+    let ok = Sign1Builder::new(b"x").protected(Headers::default().kid(b"a")).sign(&es).unwrap();
+    assert_eq!(CoseSign1::decode(&ok).unwrap().verify(es.verifying_key(), b"").unwrap().kid(), Some(&b"a"[..]));
+}
+
+#[cfg(feature = "aws-lc-rs")]
+#[test]
+fn aws_lc_backend_agrees_with_pure_rust() {
+    let es = es256();
+    let fast = iot_cose::aws_lc::Es256VerifyingKey::from_p256(es.verifying_key()).unwrap();
+    for n in [0usize, 1, 63, 64, 65, 1000] {
+        let payload = vec![0x5au8; n];
+        let msg = Sign1Builder::new(&payload).external_aad(b"aad").sign(&es).unwrap();
+        let m = CoseSign1::decode(&msg).unwrap();
+        assert_eq!(m.verify(&fast, b"aad").unwrap().payload(), Some(&payload[..]));
+        assert!(matches!(m.verify(&fast, b"other"), Err(Error::BadSignature)));
+        let mut bad = msg.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(matches!(CoseSign1::decode(&bad).unwrap().verify(&fast, b"aad"), Err(Error::BadSignature)));
+    }
+    assert!(matches!(iot_cose::aws_lc::Es256VerifyingKey::from_sec1(&[4u8; 65]), Err(KeyError::InvalidKey)));
+}
+
+#[test]
 fn sign_into_matches_sign_and_reports_small_buffers() {
     let es = es256();
     let b = Sign1Builder::new(b"abc");
