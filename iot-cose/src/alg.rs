@@ -90,34 +90,26 @@ pub trait CoseAlgorithm: Sized {
     fn write_cose_bytes(&self, out: &mut [u8]);
 }
 
-#[cfg(feature = "p256")]
-impl CoseAlgorithm for p256::ecdsa::Signature {
-    const ALG: Algorithm = Algorithm::ES256;
-    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES256, Algorithm::ESP256];
-    const LEN: usize = 64;
-    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
-        Self::from_slice(bytes)
-    }
-    fn write_cose_bytes(&self, out: &mut [u8]) {
-        let b = self.to_bytes();
-        if let Some(dst) = out.get_mut(..b.len()) {
-            dst.copy_from_slice(&b);
+/// The raw 64-byte encodings of both implemented signature types read and write the same way.
+macro_rules! fixed_64_signature {
+    ($feature:literal, $ty:ty, $alg:expr, $accepts:expr) => {
+        #[cfg(feature = $feature)]
+        impl CoseAlgorithm for $ty {
+            const ALG: Algorithm = $alg;
+            const ACCEPTS: &'static [Algorithm] = $accepts;
+            const LEN: usize = 64;
+            fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
+                Self::from_slice(bytes)
+            }
+            fn write_cose_bytes(&self, out: &mut [u8]) {
+                let b = self.to_bytes();
+                if let Some(dst) = out.get_mut(..b.len()) {
+                    dst.copy_from_slice(&b);
+                }
+            }
         }
-    }
+    };
 }
 
-#[cfg(feature = "ed25519")]
-impl CoseAlgorithm for ed25519::Signature {
-    const ALG: Algorithm = Algorithm::EDDSA;
-    const ACCEPTS: &'static [Algorithm] = &[Algorithm::EDDSA, Algorithm::ED25519];
-    const LEN: usize = 64;
-    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
-        Self::from_slice(bytes)
-    }
-    fn write_cose_bytes(&self, out: &mut [u8]) {
-        let b = self.to_bytes();
-        if let Some(dst) = out.get_mut(..b.len()) {
-            dst.copy_from_slice(&b);
-        }
-    }
-}
+fixed_64_signature!("p256", p256::ecdsa::Signature, Algorithm::ES256, &[Algorithm::ES256, Algorithm::ESP256]);
+fixed_64_signature!("ed25519", ed25519::Signature, Algorithm::EDDSA, &[Algorithm::EDDSA, Algorithm::ED25519]);
