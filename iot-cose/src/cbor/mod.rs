@@ -417,6 +417,25 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads a half, single or double precision float, widened to `f64` exactly.
+    ///
+    /// # Errors
+    /// Not a float.
+    pub fn float(&mut self) -> Result<f64, DecodeError> {
+        let (h, start) = self.head()?;
+        match (h.major, h.ai) {
+            // The argument holds the float's bits; each narrowing below keeps exactly those bits.
+            (MAJOR_SIMPLE, 25) => Ok(f16_to_f64(u16::try_from(h.arg).unwrap_or(0))),
+            (MAJOR_SIMPLE, 26) => Ok(f64::from(f32::from_bits(u32::try_from(h.arg).unwrap_or(0)))),
+            (MAJOR_SIMPLE, 27) => Ok(f64::from_bits(h.arg)),
+            _ => {
+                self.pos = start;
+                Err(self
+                    .fail(start, DecodeErrorKind::UnexpectedType { expected: Type::Float, found: Self::type_of(h) }))
+            }
+        }
+    }
+
     /// Reads `null`.
     ///
     /// # Errors
@@ -477,6 +496,72 @@ impl<'a> Decoder<'a> {
             _ => Ok(()),
         }
     }
+}
+
+/// 2^k for k in -1022..=1023, built from its bit pattern (`powi` is not in `core`).
+fn pow2(k: i32) -> f64 {
+    let biased = u64::try_from(k.saturating_add(1023)).unwrap_or(0);
+    f64::from_bits(biased << 52)
+}
+
+/// IEEE 754 binary16 to binary64 (exact).
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 == 0 { 1.0 } else { -1.0 };
+    let exp = i32::from((bits >> 10) & 0x1f);
+    let frac = f64::from(bits & 0x3ff);
+    let magnitude = match exp {
+        0 => frac * pow2(-24),
+        31 if frac == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        // 2^(exp-15) * (1 + frac/1024), exp in 1..=30
+        e => (1024.0 + frac) * pow2(e.saturating_sub(25)),
+    };
+    sign * magnitude
+}
+
+/// The binary16 encoding of `v` if it represents `v` exactly.
+#[expect(clippy::arithmetic_side_effects, reason = "bit arithmetic on ranges checked just before")]
+fn f64_to_f16_exact(v: f64) -> Option<u16> {
+    if v.is_nan() {
+        return Some(0x7e00);
+    }
+    let bits = v.to_bits();
+    let sign = u16::from(bits >> 63 == 1) << 15;
+    let biased = i32::try_from((bits >> 52) & 0x7ff).ok()?;
+    let mant = bits & ((1u64 << 52) - 1);
+    match biased {
+        0x7ff => return Some(sign | 0x7c00), // infinity (NaN handled above)
+        0 if mant == 0 => return Some(sign), // zero
+        0 => return None,                    // f64 subnormals are far below binary16's range
+        _ => {}
+    }
+    let e = biased - 1023;
+    if (-14..=15).contains(&e) {
+        // binary16 normal: 10 fraction bits, so the low 42 bits of the f64 fraction must be zero.
+        if mant & ((1u64 << 42) - 1) != 0 {
+            return None;
+        }
+        let frac = u16::try_from(mant >> 42).ok()?;
+        let e16 = u16::try_from(e + 15).ok()?;
+        return Some(sign | (e16 << 10) | frac);
+    }
+    if (-24..=-15).contains(&e) {
+        // binary16 subnormal: value = frac * 2^-24, frac = significand >> (28 - e).
+        let sig = (1u64 << 52) | mant;
+        let shift = u32::try_from(28 - e).ok()?;
+        if sig & ((1u64 << shift) - 1) != 0 {
+            return None;
+        }
+        return Some(sign | u16::try_from(sig >> shift).ok()?);
+    }
+    None
+}
+
+/// The binary32 value equal to `v`, if there is one.
+#[expect(clippy::as_conversions, clippy::cast_possible_truncation, reason = "checked: converted back and compared")]
+fn f64_to_f32_exact(v: f64) -> Option<f32> {
+    let s = v as f32;
+    (f64::from(s) == v).then_some(s)
 }
 
 /// Where an [`Encoder`] writes.
@@ -705,6 +790,25 @@ impl<W: Write> Encoder<W> {
     /// The sink is full.
     pub fn bool(&mut self, b: bool) -> Result<&mut Self, BufferTooSmall> {
         self.w.write_all(&[if b { 0xf5 } else { 0xf4 }])?;
+        Ok(self)
+    }
+
+    /// Writes a float in its shortest exact form (half, single or double; RFC 8949 section 4.2.2
+    /// preferred serialization). NaN is written as the half-precision quiet NaN.
+    ///
+    /// # Errors
+    /// The sink is full.
+    pub fn float(&mut self, v: f64) -> Result<&mut Self, BufferTooSmall> {
+        if let Some(h) = f64_to_f16_exact(v) {
+            let [a, b] = h.to_be_bytes();
+            self.w.write_all(&[0xf9, a, b])?;
+        } else if let Some(single) = f64_to_f32_exact(v) {
+            let [a, b, c, d] = single.to_bits().to_be_bytes();
+            self.w.write_all(&[0xfa, a, b, c, d])?;
+        } else {
+            self.w.write_all(&[0xfb])?;
+            self.w.write_all(&v.to_bits().to_be_bytes())?;
+        }
         Ok(self)
     }
 

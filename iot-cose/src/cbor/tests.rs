@@ -139,6 +139,40 @@ fn heads_are_minimal() {
     }
 }
 
+/// RFC 8949 Appendix A floats: decode each width, and encode in the shortest exact form.
+#[test]
+fn rfc8949_appendix_a_floats() {
+    let cases: &[(f64, &str)] = &[
+        (0.0, "f90000"),
+        (-0.0, "f98000"),
+        (1.0, "f93c00"),
+        (1.5, "f93e00"),
+        (65504.0, "f97bff"),
+        (100000.0, "fa47c35000"),
+        (3.4028234663852886e+38, "fa7f7fffff"),
+        (1.0e+300, "fb7e37e43c8800759c"),
+        (5.960464477539063e-8, "f90001"),
+        (0.00006103515625, "f90400"),
+        (-4.0, "f9c400"),
+        (-4.1, "fbc010666666666666"),
+        (f64::INFINITY, "f97c00"),
+        (f64::NEG_INFINITY, "f9fc00"),
+        (1.1, "fb3ff199999999999a"),
+    ];
+    for &(v, h) in cases {
+        let bytes = hex(h);
+        assert_eq!(Decoder::new(&bytes).float().unwrap().to_bits(), v.to_bits(), "{h}");
+        let mut out = alloc::vec::Vec::new();
+        Encoder::new(&mut out).float(v).unwrap();
+        assert_eq!(out, bytes, "{v}");
+    }
+    // wider encodings of the same values decode too
+    assert_eq!(Decoder::new(&hex("fa3fc00000")).float().unwrap(), 1.5);
+    assert_eq!(Decoder::new(&hex("fb3ff8000000000000")).float().unwrap(), 1.5);
+    assert!(Decoder::new(&hex("f97e00")).float().unwrap().is_nan());
+    assert!(Decoder::new(&hex("01")).float().is_err());
+}
+
 mod props {
     use super::super::*;
     use proptest::prelude::*;
@@ -159,6 +193,14 @@ mod props {
             let mut out = std::vec::Vec::new();
             Encoder::new(&mut out).bytes(&b).unwrap();
             prop_assert_eq!(Decoder::new(&out).bytes().unwrap(), &b[..]);
+        }
+
+        #[test]
+        fn float_round_trip(v: f64) {
+            let mut out = alloc::vec::Vec::new();
+            Encoder::new(&mut out).float(v).unwrap();
+            let back = Decoder::new(&out).float().unwrap();
+            prop_assert!(back.to_bits() == v.to_bits() || (v.is_nan() && back.is_nan()));
         }
 
         #[test]

@@ -1,0 +1,113 @@
+//! JSON Merge Patch (RFC 7396): apply, and diff (the smallest merge patch from one document to
+//! another).
+//!
+//! ```
+//! use iot_twin::{merge, serde_json::json};
+//! let mut doc = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+//! merge::apply(&mut doc, &json!({"a": "z", "c": {"f": null}}))?;
+//! assert_eq!(doc, json!({"a": "z", "c": {"d": "e"}}));
+//! let new = json!({"a": "z", "c": {"d": "e", "x": 1}});
+//! let patch = merge::diff(&doc, &new)?;
+//! assert_eq!(patch, json!({"c": {"x": 1}}));
+//! # Ok::<(), iot_twin::Error>(())
+//! ```
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::value::{depth, equal};
+
+/// Deepest patch or document these functions recurse into; deeper input is [`Error::TooDeep`].
+/// (serde_json's own parser stops at 128.)
+pub const MAX_RECURSION: usize = 256;
+
+fn guard(v: &Value) -> Result<()> {
+    let d = depth(v);
+    if d > MAX_RECURSION { Err(Error::TooDeep { depth: d, limit: MAX_RECURSION }) } else { Ok(()) }
+}
+
+/// Applies `patch` to `target` (RFC 7396 section 2): objects merge member by member, `null`
+/// deletes a member, anything else (arrays included) replaces the target value whole.
+///
+/// # Errors
+/// [`Error::TooDeep`] if the patch nests deeper than [`MAX_RECURSION`]; `target` is then unchanged.
+pub fn apply(target: &mut Value, patch: &Value) -> Result<()> {
+    guard(patch)?;
+    merge(target, patch);
+    Ok(())
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// The smallest merge patch that turns `old` into `new`: members removed become `null`, changed
+/// members are diffed recursively when both sides are objects and replaced otherwise, unchanged
+/// members are left out. Numbers compare by value (`1` equals `1.0`).
+///
+/// # Errors
+/// [`Error::NotRepresentable`] when `new` holds a `null` member that the patch would have to set
+/// (RFC 7396 can only delete); [`Error::TooDeep`] past [`MAX_RECURSION`].
+pub fn diff(old: &Value, new: &Value) -> Result<Value> {
+    guard(old)?;
+    guard(new)?;
+    diff_value(old, new)
+}
+
+fn diff_value(old: &Value, new: &Value) -> Result<Value> {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            let mut patch = Map::new();
+            for k in o.keys() {
+                if !n.contains_key(k) {
+                    patch.insert(k.clone(), Value::Null);
+                }
+            }
+            for (k, nv) in n {
+                match o.get(k) {
+                    Some(ov) if equal(ov, nv) => {}
+                    // The patch would have to carry a null, which deletes instead of setting.
+                    _ if nv.is_null() => return Err(Error::NotRepresentable),
+                    Some(ov) => {
+                        patch.insert(k.clone(), diff_value(ov, nv)?);
+                    }
+                    None => {
+                        patch.insert(k.clone(), whole(nv)?);
+                    }
+                }
+            }
+            Ok(Value::Object(patch))
+        }
+        // An object patch merges into a non-object target starting from `{}`; anything else
+        // replaces it. Either way `new` must not need a null member.
+        (_, new) => whole(new),
+    }
+}
+
+/// `v` as a patch value that recreates it exactly when merged into anything.
+fn whole(v: &Value) -> Result<Value> {
+    if let Value::Object(m) = v {
+        if m.values().any(Value::is_null) {
+            return Err(Error::NotRepresentable);
+        }
+        for c in m.values() {
+            whole(c)?;
+        }
+    }
+    Ok(v.clone())
+}

@@ -1,0 +1,204 @@
+//! Property tests (diff then apply gives the new document, for RFC 7396 and RFC 6902; CBOR round
+//! trips) and the behaviour of limits and rejections.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "test code"
+)]
+
+use iot_twin::serde_json::{self, json};
+use iot_twin::{Error, Limits, Map, Patch, PatchError, PointerError, Value, cbor, equal, merge, patch};
+use proptest::prelude::*;
+
+/// Documents within limits: depth <= 5, small keys from a tiny alphabet (so diffs find common
+/// members), no nulls (merge patches cannot set null).
+fn doc() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|i| json!(i)),
+        (-1000.0f64..1000.0).prop_map(|f| json!(f)),
+        "[a-c]{0,3}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<String, Value>>())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn merge_diff_then_apply_gives_new(old in doc(), new in doc()) {
+        let p = merge::diff(&old, &new).unwrap();
+        let mut work = old.clone();
+        merge::apply(&mut work, &p).unwrap();
+        prop_assert!(equal(&work, &new), "patch {} gave {} not {}", p, work, new);
+        // Minimal in the sense that matters: identical documents give an empty patch.
+        let empty = json!({});
+        let same = merge::diff(&new, &new).unwrap();
+        prop_assert!(!new.is_object() || equal(&same, &empty));
+    }
+
+    #[test]
+    fn json_patch_diff_then_apply_gives_new(old in doc(), new in doc()) {
+        let p = patch::diff(&old, &new).unwrap();
+        let mut work = old.clone();
+        p.apply(&mut work).unwrap();
+        prop_assert!(equal(&work, &new), "patch {} gave {} not {}", p.to_value(), work, new);
+        prop_assert_eq!(Patch::from_value(&p.to_value()).unwrap(), p);
+        prop_assert!(patch::diff(&new, &new).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn cbor_round_trip(v in doc()) {
+        let bytes = cbor::to_vec(&v);
+        let back = cbor::from_slice(&bytes).unwrap();
+        prop_assert!(equal(&back, &v));
+        prop_assert_eq!(cbor::to_vec(&back), bytes);
+    }
+
+    #[test]
+    fn arbitrary_cbor_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+        if let Ok(v) = cbor::from_slice(&bytes) {
+            // Whatever decodes re-encodes and decodes to the same value.
+            prop_assert!(equal(&cbor::from_slice(&cbor::to_vec(&v)).unwrap(), &v));
+        }
+    }
+
+    #[test]
+    fn failing_patch_leaves_document_unchanged(old in doc(), new in doc()) {
+        let mut ops = patch::diff(&old, &new).unwrap().to_value();
+        ops.as_array_mut().unwrap().push(json!({"op": "test", "path": "", "value": "never"}));
+        let p = Patch::from_value(&ops).unwrap();
+        let mut work = old.clone();
+        prop_assert!(p.apply(&mut work).is_err());
+        prop_assert_eq!(work, old);
+    }
+}
+
+#[test]
+fn merge_diff_refuses_to_set_null() {
+    assert!(matches!(merge::diff(&json!({}), &json!({"a": null})), Err(Error::NotRepresentable)));
+    assert!(matches!(merge::diff(&json!({"a": 1}), &json!({"a": {"b": null}})), Err(Error::NotRepresentable)));
+    // an existing null that stays is fine
+    assert_eq!(merge::diff(&json!({"a": null}), &json!({"a": null, "b": 1})).unwrap(), json!({"b": 1}));
+    // a non-object target with an object patch starts from {}
+    assert_eq!(merge::diff(&json!([1]), &json!({"x": 1})).unwrap(), json!({"x": 1}));
+}
+
+#[test]
+fn numbers_compare_by_value() {
+    assert!(equal(&json!(1), &json!(1.0)));
+    assert!(equal(&json!({"a": [1, 2.0]}), &json!({"a": [1.0, 2]})));
+    assert!(!equal(&json!(1), &json!(1.5)));
+    assert!(!equal(&json!(u64::MAX), &json!(-1)));
+    assert!(merge::diff(&json!({"t": 1}), &json!({"t": 1.0})).unwrap() == json!({}));
+}
+
+#[test]
+fn patch_errors_name_the_operation() {
+    let mut doc = json!({"a": [1, 2]});
+    let cases: &[(Value, usize, PatchError)] = &[
+        (json!({}), 0, PatchError::Malformed { what: "patch is not an array" }),
+        (json!([1]), 0, PatchError::Malformed { what: "operation is not an object" }),
+        (json!([{"op": "frob", "path": ""}]), 0, PatchError::Malformed { what: "op" }),
+        (json!([{"op": "add", "path": "/x"}]), 0, PatchError::Malformed { what: "value" }),
+        (json!([{"op": "add", "value": 1}]), 0, PatchError::Malformed { what: "path" }),
+        (json!([{"op": "move", "path": "/x"}]), 0, PatchError::Malformed { what: "from" }),
+        (
+            json!([{"op": "test", "path": "/a/0", "value": 1}, {"op": "add", "path": "x", "value": 1}]),
+            1,
+            PatchError::Pointer(PointerError::MissingSlash),
+        ),
+        (json!([{"op": "remove", "path": "/a/2"}]), 0, PatchError::Pointer(PointerError::OutOfRange)),
+        (json!([{"op": "remove", "path": "/a/01"}]), 0, PatchError::Pointer(PointerError::BadIndex)),
+        (json!([{"op": "remove", "path": "/a/-"}]), 0, PatchError::Pointer(PointerError::EndOfArray)),
+        (json!([{"op": "replace", "path": "/b", "value": 1}]), 0, PatchError::Pointer(PointerError::NotFound)),
+        (json!([{"op": "add", "path": "/a/0/x", "value": 1}]), 0, PatchError::Pointer(PointerError::NotContainer)),
+        (json!([{"op": "test", "path": "/a", "value": [1]}]), 0, PatchError::TestFailed),
+        (json!([{"op": "move", "from": "/a", "path": "/a/0"}]), 0, PatchError::MoveIntoChild),
+        (json!([{"op": "remove", "path": ""}]), 0, PatchError::Malformed { what: "cannot remove the whole document" }),
+    ];
+    for (p, op, kind) in cases {
+        let r = Patch::from_value(p).and_then(|p| p.apply(&mut doc));
+        match r {
+            Err(Error::Patch { op: o, kind: k }) => assert_eq!((o, k), (*op, *kind), "{p}"),
+            other => panic!("{p}: {other:?}"),
+        }
+        assert_eq!(doc, json!({"a": [1, 2]}), "{p}: document changed");
+    }
+}
+
+#[test]
+fn limits_aws_and_azure() {
+    Limits::AWS.check(&json!({"fw": {"version": "2.0"}, "list": [1, 2]})).unwrap();
+    // depth: 7 nested objects > 6
+    let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}});
+    assert!(matches!(Limits::AWS.check(&deep), Err(Error::TooDeep { depth: 7, limit: 6 })));
+    Limits::AZURE.check(&deep).unwrap();
+    // null in arrays: AWS rejects, Azure allows
+    assert!(matches!(Limits::AWS.check(&json!({"a": [1, null]})), Err(Error::BadValue)));
+    Limits::AZURE.check(&json!({"a": [1, null]})).unwrap();
+    // Azure key rules
+    for bad in ["a.b", "$x", "a b"] {
+        assert!(matches!(Limits::AZURE.check(&json!({ bad: 1 })), Err(Error::BadKey)), "{bad}");
+    }
+    assert!(matches!(Limits::AZURE.check(&json!({ "k".repeat(1025): 1 })), Err(Error::BadKey)));
+    Limits::AZURE.check(&json!({ "k".repeat(1024): 1 })).unwrap();
+    // Azure integer range ±2^52 and string length
+    assert!(matches!(Limits::AZURE.check(&json!({"n": (1i64 << 52) + 1})), Err(Error::BadValue)));
+    Limits::AZURE.check(&json!({"n": 1i64 << 52, "f": 1e300})).unwrap();
+    assert!(matches!(Limits::AZURE.check(&json!({"s": "x".repeat(4097)})), Err(Error::BadValue)));
+    // size: the counted size equals serde_json's compact output
+    let doc = json!({"a\n\"b": ["x\u{1}y", 1.5, -3, true, null, {}], "c": {"d": []}});
+    let exact = serde_json::to_string(&doc).unwrap().len();
+    let mut l = Limits::GENERIC;
+    l.max_bytes = exact;
+    l.check(&doc).unwrap();
+    l.max_bytes = exact - 1;
+    assert!(matches!(l.check(&doc), Err(Error::TooLarge { size, .. }) if size == exact));
+}
+
+#[test]
+fn cbor_rejections() {
+    let h = |s: &str| hex::decode(s.replace(' ', "")).unwrap();
+    let cases: &[(&str, &str)] = &[
+        ("40", "byte string"),
+        ("c1 00", "tag"),
+        ("f7", "simple value"),
+        ("a1 01 02", "map key that is not a text string"),
+        ("a2 61 61 01 61 61 02", "duplicate map key"),
+        ("f9 7e 00", "NaN or infinite float"),
+        ("3b ff ff ff ff ff ff ff ff", "integer below -2^63"),
+    ];
+    for (hexs, what) in cases {
+        match cbor::from_slice(&h(hexs)) {
+            Err(Error::UnsupportedCbor { what: w }) => assert_eq!(w, *what, "{hexs}"),
+            other => panic!("{hexs}: {other:?}"),
+        }
+    }
+    assert!(matches!(cbor::from_slice(&h("01 01")), Err(Error::Cbor(_))));
+    assert!(matches!(cbor::from_slice(&h("9f ff")), Err(Error::Cbor(_))));
+    let deep = [vec![0x81u8; 65], vec![0]].concat();
+    assert!(matches!(cbor::from_slice(&deep), Err(Error::TooDeep { depth: 65, limit: 64 })));
+    assert!(cbor::from_slice_with_depth(&deep, 65).is_ok());
+}
+
+#[test]
+fn merge_guards_recursion() {
+    let mut v = json!(1);
+    for _ in 0..300 {
+        v = json!({ "a": v });
+    }
+    let mut t = json!({});
+    assert!(matches!(merge::apply(&mut t, &v), Err(Error::TooDeep { .. })));
+    assert_eq!(t, json!({}));
+    assert!(matches!(patch::diff(&json!({}), &v), Err(Error::TooDeep { .. })));
+}
