@@ -15,6 +15,7 @@
 mod cose;
 mod demo;
 mod keys;
+mod twin;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     /// COSE_Sign1 keys, signing and verification (RFC 9052).
     #[command(subcommand)]
     Cose(cose::CoseCommand),
+    /// Device twin documents: RFC 7396 merge and diff, RFC 6902 patch and diff.
+    #[command(subcommand)]
+    Twin(twin::TwinCommand),
     /// Run the whole device-security lifecycle end to end in a temporary directory.
     Demo(demo::DemoArgs),
 }
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Cose(c) => cose::run(c),
+        Command::Twin(c) => twin::run(c),
         Command::Demo(a) => demo::run(&a),
     };
     match result {

@@ -148,3 +148,52 @@ fn demo_runs_every_step() {
     assert!(text.contains("demo complete"), "{text}");
     assert_eq!(text.matches("rejected as expected").count(), 3, "{text}");
 }
+
+#[test]
+fn twin_merge_diff_patch() {
+    let d = tempfile::tempdir().unwrap();
+    let w = |name: &str, body: &str| std::fs::write(d.path().join(name), body).unwrap();
+    w("doc.json", r#"{"fw":{"version":"1.0"},"led":"off","tags":["a"]}"#);
+    w("merge.json", r#"{"fw":{"version":"2.0"},"led":null}"#);
+    let out = iot(d.path(), &["twin", "merge", "doc.json", "merge.json"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(json(&out), serde_json::json!({"fw":{"version":"2.0"},"tags":["a"]}));
+    w("new.json", &String::from_utf8(out.stdout.clone()).unwrap());
+
+    let out = iot(d.path(), &["twin", "diff", "doc.json", "new.json"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(json(&out), serde_json::json!({"fw":{"version":"2.0"},"led":null}));
+
+    let out = iot(d.path(), &["twin", "diff", "--json-patch", "doc.json", "new.json"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    std::fs::write(d.path().join("ops.json"), &out.stdout).unwrap();
+    let out = iot(d.path(), &["twin", "patch", "doc.json", "ops.json"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(json(&out), serde_json::json!({"fw":{"version":"2.0"},"tags":["a"]}));
+
+    // A failing test op: rejected, nothing on stdout.
+    w("bad.json", r#"[{"op":"test","path":"/led","value":"on"}]"#);
+    let out = iot(d.path(), &["twin", "patch", "doc.json", "bad.json"]);
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+    // A result that breaks the Azure key rules: rejected.
+    w("dot.json", r#"{"a.b":1}"#);
+    assert_eq!(code(&iot(d.path(), &["twin", "merge", "doc.json", "dot.json", "--profile", "azure"])), 1);
+    // Not JSON: usage/input error.
+    w("junk.json", "{nope");
+    assert_eq!(code(&iot(d.path(), &["twin", "merge", "doc.json", "junk.json"])), 2);
+    // A null that a merge patch cannot set: rejected.
+    w("null.json", r#"{"x":null}"#);
+    assert_eq!(code(&iot(d.path(), &["twin", "diff", "doc.json", "null.json"])), 1);
+}
+
+#[test]
+fn twin_cbor_in_and_out() {
+    let d = tempfile::tempdir().unwrap();
+    // {"a": 1} and {"a": null, "b": true} as deterministic CBOR
+    std::fs::write(d.path().join("doc.cbor"), [0xa1, 0x61, b'a', 0x01]).unwrap();
+    std::fs::write(d.path().join("p.cbor"), [0xa2, 0x61, b'a', 0xf6, 0x61, b'b', 0xf5]).unwrap();
+    let out = iot(d.path(), &["twin", "merge", "--cbor", "doc.cbor", "p.cbor"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(out.stdout, [0xa1, 0x61, b'b', 0xf5]);
+}

@@ -110,6 +110,21 @@ pub enum Error {
         /// What was found.
         what: &'static str,
     },
+    /// The request carries a version that is not the stored one (HTTP 409, AWS "Version conflict";
+    /// Azure's failed If-Match is 412).
+    #[error("version conflict: request has {expected}, document is at {actual}")]
+    Conflict {
+        /// The version the request expected.
+        expected: u64,
+        /// The stored version.
+        actual: u64,
+    },
+    /// The request breaks a service rule (HTTP 400).
+    #[error("invalid request: {what}")]
+    InvalidRequest {
+        /// What is wrong.
+        what: &'static str,
+    },
     /// Text that is not JSON.
     #[error("invalid json at line {line} column {column}")]
     Json {
@@ -118,6 +133,19 @@ pub enum Error {
         /// 1-based column.
         column: usize,
     },
+}
+
+impl Error {
+    /// The HTTP status a cloud service answers for this error: 409 for a version conflict, 413 for
+    /// a document too large, 400 for the rest.
+    #[must_use]
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Conflict { .. } => 409,
+            Error::TooLarge { .. } => 413,
+            _ => 400,
+        }
+    }
 }
 
 impl From<serde_json::Error> for Error {

@@ -6,6 +6,8 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod aws;
+pub mod azure;
 pub mod cbor;
 pub mod merge;
 pub mod patch;
@@ -16,7 +18,7 @@ mod limits;
 mod value;
 
 pub use error::{Error, PatchError, PointerError, Result};
-pub use limits::Limits;
+pub use limits::{Limits, SizeMetric, azure_size};
 pub use patch::{Op, Patch};
 pub use pointer::Pointer;
 pub use serde_json;

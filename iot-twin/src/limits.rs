@@ -1,5 +1,6 @@
 //! Document limits, with the cloud services' defaults.
 
+use alloc::string::String;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -12,12 +13,17 @@ use crate::value::depth;
 pub struct Limits {
     /// Most bytes of the document as compact JSON.
     pub max_bytes: usize,
-    /// Deepest nesting (a scalar is 0, each array or object level adds 1).
+    /// Deepest nesting below the document root: the containers inside the root object are at
+    /// level 1 (so `{"a": {"b": 1}}` nests 1 deep). This is how Azure documents its limit of 10.
     pub max_depth: usize,
     /// Longest member name, in UTF-8 bytes.
     pub max_key_bytes: usize,
     /// Characters a member name must not contain.
     pub forbidden_key_chars: &'static [char],
+    /// Whether member names may contain C0 control characters (U+0000 to U+001F).
+    pub control_chars_in_keys: bool,
+    /// How [`Limits::max_bytes`] is measured.
+    pub size_metric: SizeMetric,
     /// Smallest and largest integer allowed (`None`: any JSON number).
     pub int_range: Option<(i64, i64)>,
     /// Longest string value, in UTF-8 bytes.
@@ -34,22 +40,30 @@ impl Limits {
         max_depth: 6,
         max_key_bytes: 8 * 1024,
         forbidden_key_chars: &[],
+        control_chars_in_keys: true,
+        size_metric: SizeMetric::CompactJson,
         int_range: None,
         max_string_bytes: 8 * 1024,
         null_in_arrays: false,
     };
 
-    /// Azure IoT Hub device twin properties: 32 KB, depth 10, member names at most 1 KB without
-    /// `.`, `$` or space, integers within ±2^52, strings at most 4 KB.
+    /// Azure IoT Hub device twin `desired` or `reported` properties: 32 KB by Azure's size rule,
+    /// depth 10, member names at most 1 KB without `.`, `$`, space or C0 controls, integers in
+    /// -2^52 ..= 2^52 - 1, strings at most 4 KB.
     pub const AZURE: Self = Self {
         max_bytes: 32 * 1024,
         max_depth: 10,
         max_key_bytes: 1024,
         forbidden_key_chars: &['.', '$', ' '],
-        int_range: Some((-(1i64 << 52), 1i64 << 52)),
+        control_chars_in_keys: false,
+        size_metric: SizeMetric::AzureTwin,
+        int_range: Some((-(1i64 << 52), (1i64 << 52) - 1)),
         max_string_bytes: 4 * 1024,
         null_in_arrays: true,
     };
+
+    /// Azure IoT Hub device twin `tags`: as [`Limits::AZURE`] with 8 KB.
+    pub const AZURE_TAGS: Self = Self { max_bytes: 8 * 1024, ..Self::AZURE };
 
     /// Generous bounds for documents that no service constrains: 1 MiB, depth 64.
     pub const GENERIC: Self = Self {
@@ -57,6 +71,8 @@ impl Limits {
         max_depth: 64,
         max_key_bytes: 64 * 1024,
         forbidden_key_chars: &[],
+        control_chars_in_keys: true,
+        size_metric: SizeMetric::CompactJson,
         int_range: None,
         max_string_bytes: 1024 * 1024,
         null_in_arrays: true,
@@ -67,7 +83,7 @@ impl Limits {
     /// # Errors
     /// [`Error::TooDeep`], [`Error::TooLarge`], [`Error::BadKey`] or [`Error::BadValue`].
     pub fn check(&self, v: &Value) -> Result<()> {
-        let d = depth(v);
+        let d = depth(v).saturating_sub(1);
         if d > self.max_depth {
             return Err(Error::TooDeep { depth: d, limit: self.max_depth });
         }
@@ -87,7 +103,10 @@ impl Limits {
                 Value::Object(o) => {
                     size = size.saturating_add(o.len().max(1).saturating_add(1));
                     for k in o.keys() {
-                        if k.len() > self.max_key_bytes || k.contains(self.forbidden_key_chars) {
+                        if k.len() > self.max_key_bytes
+                            || k.contains(self.forbidden_key_chars)
+                            || (!self.control_chars_in_keys && k.chars().any(|c| c < ' '))
+                        {
                             return Err(Error::BadKey);
                         }
                         // "key": (quotes and colon)
@@ -111,11 +130,51 @@ impl Limits {
                 _ => {}
             }
         }
+        if self.size_metric == SizeMetric::AzureTwin {
+            size = azure_size(v);
+        }
         if size > self.max_bytes {
             return Err(Error::TooLarge { size, limit: self.max_bytes });
         }
         Ok(())
     }
+}
+
+/// How a document's size is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SizeMetric {
+    /// Bytes of compact JSON (AWS counts the serialized `desired` and `reported`).
+    CompactJson,
+    /// Azure's documented rule: for every member, the UTF-8 length of its name plus its value's
+    /// size, where a string counts its characters other than C0/C1 controls, a number 8, a boolean
+    /// 4, an object the sum of its members (array elements count as values).
+    AzureTwin,
+}
+
+/// The size of `v` by [`SizeMetric::AzureTwin`].
+#[must_use]
+pub fn azure_size(v: &Value) -> usize {
+    let mut total = 0usize;
+    let mut stack = alloc::vec![v];
+    while let Some(v) = stack.pop() {
+        let add = match v {
+            Value::String(s) => s.chars().filter(|c| !c.is_control()).count(),
+            Value::Number(_) => 8,
+            Value::Bool(_) => 4,
+            Value::Object(o) => {
+                stack.extend(o.values());
+                o.keys().map(String::len).fold(0usize, usize::saturating_add)
+            }
+            Value::Array(a) => {
+                stack.extend(a.iter());
+                0
+            }
+            Value::Null => 0,
+        };
+        total = total.saturating_add(add);
+    }
+    total
 }
 
 impl Default for Limits {

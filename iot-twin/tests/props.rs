@@ -139,9 +139,10 @@ fn patch_errors_name_the_operation() {
 #[test]
 fn limits_aws_and_azure() {
     Limits::AWS.check(&json!({"fw": {"version": "2.0"}, "list": [1, 2]})).unwrap();
-    // depth: 7 nested objects > 6
-    let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}});
+    // depth below the root: 7 nested objects > 6
+    let deep = json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}});
     assert!(matches!(Limits::AWS.check(&deep), Err(Error::TooDeep { depth: 7, limit: 6 })));
+    Limits::AWS.check(&json!({"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}})).unwrap();
     Limits::AZURE.check(&deep).unwrap();
     // null in arrays: AWS rejects, Azure allows
     assert!(matches!(Limits::AWS.check(&json!({"a": [1, null]})), Err(Error::BadValue)));
@@ -152,9 +153,9 @@ fn limits_aws_and_azure() {
     }
     assert!(matches!(Limits::AZURE.check(&json!({ "k".repeat(1025): 1 })), Err(Error::BadKey)));
     Limits::AZURE.check(&json!({ "k".repeat(1024): 1 })).unwrap();
-    // Azure integer range ±2^52 and string length
-    assert!(matches!(Limits::AZURE.check(&json!({"n": (1i64 << 52) + 1})), Err(Error::BadValue)));
-    Limits::AZURE.check(&json!({"n": 1i64 << 52, "f": 1e300})).unwrap();
+    // Azure integer range -2^52 ..= 2^52 - 1 (floats are not integers) and string length
+    assert!(matches!(Limits::AZURE.check(&json!({"n": 1i64 << 52})), Err(Error::BadValue)));
+    Limits::AZURE.check(&json!({"n": (1i64 << 52) - 1, "m": -(1i64 << 52), "f": 1e300})).unwrap();
     assert!(matches!(Limits::AZURE.check(&json!({"s": "x".repeat(4097)})), Err(Error::BadValue)));
     // size: the counted size equals serde_json's compact output
     let doc = json!({"a\n\"b": ["x\u{1}y", 1.5, -3, true, null, {}], "c": {"d": []}});

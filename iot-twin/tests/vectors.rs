@@ -8,11 +8,13 @@
     clippy::panic,
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
     reason = "test code"
 )]
 
 use iot_test_vectors::{area, json, unhex};
-use iot_twin::{Patch, Pointer, Value, cbor, equal, merge, patch};
+use iot_twin::{Patch, Pointer, Value, cbor, equal, merge, patch, serde_json};
 use std::path::Path;
 
 fn cases(dir: &Path, file: &str) -> Vec<Value> {
@@ -224,4 +226,95 @@ fn rfc6901_pointers() {
         n += 1;
     }
     assert_eq!(n, 12 + 12 + 6);
+}
+
+/// AWS IoT Device Shadow: the 27 step sequences (update, version, clientToken, delta).
+#[test]
+fn aws_shadow_sequences() {
+    use iot_twin::aws::Shadow;
+    let Some(dir) = area("twin") else { return };
+    let v = json(&dir.join("aws_shadow_cases.json"));
+    let all = v["cases"].as_array().unwrap();
+    assert_eq!(all.len(), 27);
+    let mut steps = 0;
+    for c in all {
+        let name = c["comment"].as_str().unwrap();
+        let mut shadow = Shadow::new();
+        for s in c["steps"].as_array().unwrap() {
+            let mut req = iot_twin::Map::new();
+            req.insert("state".into(), s["update"].clone());
+            for k in ["version", "clientToken"] {
+                if let Some(x) = s.get(k) {
+                    req.insert(k.into(), x.clone());
+                }
+            }
+            let before = shadow.clone();
+            let r = shadow.update(&Value::Object(req));
+            steps += 1;
+            if let Some(e) = s.get("expect_error") {
+                let err = r.expect_err(name);
+                assert_eq!(u64::from(err.http_status()), e["code"].as_u64().unwrap(), "{name}: {err}");
+                assert_eq!(shadow, before, "{name}: rejected update changed the shadow");
+                continue;
+            }
+            let accepted = r.unwrap_or_else(|e| panic!("{name}: {e}"));
+            if let Some(n) = s.get("set_version") {
+                shadow.set_version(n.as_u64().unwrap());
+            }
+            if let Some(st) = s.get("expect_state") {
+                assert!(equal(&shadow.state(), st), "{name}: state {} expected {st}", shadow.state());
+            }
+            if let Some(n) = s.get("expect_version") {
+                assert_eq!(accepted.version, n.as_u64().unwrap(), "{name}");
+                assert_eq!(shadow.version(), n.as_u64().unwrap(), "{name}");
+            }
+        }
+    }
+    println!("AWS shadow: 27 sequences, {steps} steps right");
+}
+
+/// Azure IoT Hub twin: patch (3), reconnection (1), validation (13) and size (5) cases.
+#[test]
+fn azure_twin_cases() {
+    use iot_twin::Limits;
+    use iot_twin::azure::DesiredSync;
+    let Some(dir) = area("twin") else { return };
+    let v = json(&dir.join("azure_twin_cases.json"));
+    let mut n = 0;
+    for c in v["patch_cases"].as_array().unwrap() {
+        let mut doc = c["doc"].clone();
+        merge::apply(&mut doc, &c["patch"]).unwrap();
+        assert!(equal(&doc, &c["expected"]), "{}", c["comment"]);
+        n += 1;
+    }
+    for c in v["reconnection_cases"].as_array().unwrap() {
+        let mut sync = DesiredSync::from_full_get(&c["full_get"]).unwrap();
+        for note in c["notifications"].as_array().unwrap() {
+            sync.on_notification(note).unwrap();
+        }
+        assert_eq!(sync.version(), c["expected"]["$version"].as_u64().unwrap());
+        assert!(equal(sync.desired(), &c["expected"]["desired"]), "{}", c["comment"]);
+        n += 1;
+    }
+    for c in v["validation_cases"].as_array().unwrap() {
+        let doc = if let Some(k) = c.get("key").and_then(Value::as_str) {
+            serde_json::json!({ k: 1 })
+        } else if let Some(len) = c.get("key_len_bytes").and_then(Value::as_u64) {
+            serde_json::json!({ "k".repeat(len as usize): 1 })
+        } else if c.get("section").is_some() {
+            c["value"].clone()
+        } else {
+            serde_json::json!({ "v": c["value"].clone() })
+        };
+        let limits =
+            if c.get("section").and_then(Value::as_str) == Some("tags") { Limits::AZURE_TAGS } else { Limits::AZURE };
+        assert_eq!(limits.check(&doc).is_ok(), c["valid"].as_bool().unwrap(), "{}: {doc}", c["comment"]);
+        n += 1;
+    }
+    for c in v["size_rule"]["cases"].as_array().unwrap() {
+        assert_eq!(iot_twin::azure_size(&c["value"]) as u64, c["size"].as_u64().unwrap(), "{}", c["value"]);
+        n += 1;
+    }
+    assert_eq!(n, 3 + 1 + 13 + 5);
+    println!("Azure twin: {n}/22 right");
 }

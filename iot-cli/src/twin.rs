@@ -1,0 +1,134 @@
+//! `iot twin ...`: merge, diff and patch device-twin documents.
+
+use crate::{Failure, Outcome};
+use clap::{Args, Subcommand, ValueEnum};
+use iot_twin::{Limits, Patch, Value, cbor, merge, patch};
+use std::io::Write as _;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TwinCommand {
+    /// Apply an RFC 7396 merge patch; the result goes to stdout.
+    Merge(MergeArgs),
+    /// The patch from OLD to NEW: an RFC 7396 merge patch, or RFC 6902 with --json-patch.
+    Diff(DiffArgs),
+    /// Apply an RFC 6902 JSON Patch (atomically); the result goes to stdout.
+    Patch(PatchArgs),
+}
+
+/// Limits to check the result against.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Profile {
+    /// AWS IoT Device Shadow: 8 KB, depth 6, no null in arrays.
+    Aws,
+    /// Azure IoT Hub twin: 32 KB, depth 10, key and value rules.
+    Azure,
+}
+
+impl Profile {
+    fn limits(self) -> Limits {
+        match self {
+            Profile::Aws => Limits::AWS,
+            Profile::Azure => Limits::AZURE,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Common {
+    /// Read and write CBOR instead of JSON.
+    #[arg(long)]
+    cbor: bool,
+    /// Check the result against a service's limits (exit 1 if it breaks them).
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// The document.
+    doc: PathBuf,
+    /// The merge patch.
+    patch: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The old document.
+    old: PathBuf,
+    /// The new document.
+    new: PathBuf,
+    /// Produce an RFC 6902 JSON Patch instead of a merge patch.
+    #[arg(long)]
+    json_patch: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PatchArgs {
+    /// The document.
+    doc: PathBuf,
+    /// The JSON Patch (an array of operations).
+    ops: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn load(path: &PathBuf, cbor_in: bool) -> Result<Value, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+    let v = if cbor_in { cbor::from_slice(&bytes) } else { serde_json::from_slice(&bytes).map_err(Into::into) };
+    v.map_err(|e| Failure(format!("{}: {e}", path.display())))
+}
+
+fn emit(v: &Value, common: &Common) -> Result<Outcome, Failure> {
+    if let Some(p) = common.profile {
+        if let Err(e) = p.limits().check(v) {
+            eprintln!("rejected: result breaks the {p:?} limits: {e}");
+            return Ok(Outcome::Rejected);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if common.cbor {
+        out.write_all(&cbor::to_vec(v))?;
+    } else {
+        writeln!(out, "{v}")?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn rejected(e: &iot_twin::Error) -> Result<Outcome, Failure> {
+    eprintln!("rejected: {e}");
+    Ok(Outcome::Rejected)
+}
+
+pub(crate) fn run(cmd: TwinCommand) -> Result<Outcome, Failure> {
+    match cmd {
+        TwinCommand::Merge(a) => {
+            let mut doc = load(&a.doc, a.common.cbor)?;
+            let p = load(&a.patch, a.common.cbor)?;
+            match merge::apply(&mut doc, &p) {
+                Ok(()) => emit(&doc, &a.common),
+                Err(e) => rejected(&e),
+            }
+        }
+        TwinCommand::Diff(a) => {
+            let (old, new) = (load(&a.old, a.common.cbor)?, load(&a.new, a.common.cbor)?);
+            let p = if a.json_patch { patch::diff(&old, &new).map(|p| p.to_value()) } else { merge::diff(&old, &new) };
+            match p {
+                Ok(p) => emit(&p, &Common { profile: None, ..a.common }),
+                Err(e) => rejected(&e),
+            }
+        }
+        TwinCommand::Patch(a) => {
+            let mut doc = load(&a.doc, a.common.cbor)?;
+            let ops = load(&a.ops, a.common.cbor)?;
+            match Patch::from_value(&ops).and_then(|p| p.apply(&mut doc)) {
+                Ok(()) => emit(&doc, &a.common),
+                Err(e) => rejected(&e),
+            }
+        }
+    }
+}
