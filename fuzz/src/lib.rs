@@ -102,3 +102,55 @@ pub fn cose_key(data: &[u8]) {
         _ => panic!("key kind changed in a round trip"),
     }
 }
+
+/// Splits fuzz input into two CBOR documents (the second starts where the first ends).
+fn two_cbor_docs(data: &[u8]) -> Option<(iot_twin::Value, iot_twin::Value)> {
+    let mut d = iot_cose::cbor::Decoder::new(data);
+    let first = d.raw_item(64).ok()?;
+    let a = iot_twin::cbor::from_slice(first).ok()?;
+    let b = iot_twin::cbor::from_slice(d.remaining()).ok()?;
+    Some((a, b))
+}
+
+/// RFC 7396 merge: apply is idempotent, and a diff of the change reproduces it.
+pub fn twin_merge(data: &[u8]) {
+    let Some((doc, patch)) = two_cbor_docs(data) else { return };
+    let mut once = doc.clone();
+    if iot_twin::merge::apply(&mut once, &patch).is_err() {
+        return;
+    }
+    let mut twice = once.clone();
+    iot_twin::merge::apply(&mut twice, &patch).expect("depth already accepted");
+    assert!(iot_twin::equal(&once, &twice), "merge is not idempotent");
+    if let Ok(d) = iot_twin::merge::diff(&doc, &once) {
+        let mut again = doc.clone();
+        iot_twin::merge::apply(&mut again, &d).expect("diff output applies");
+        assert!(iot_twin::equal(&again, &once), "merge diff does not reproduce the change");
+    }
+}
+
+/// RFC 6902: a failing patch leaves the document unchanged; a successful one is reproduced by
+/// the diff of the change.
+pub fn twin_patch(data: &[u8]) {
+    let Some((doc, ops)) = two_cbor_docs(data) else { return };
+    let Ok(p) = iot_twin::Patch::from_value(&ops) else { return };
+    let mut work = doc.clone();
+    match p.apply(&mut work) {
+        Err(_) => assert_eq!(work, doc, "failed patch changed the document"),
+        Ok(()) => {
+            let d = iot_twin::patch::diff(&doc, &work).expect("depth bounded by the decoder");
+            let mut again = doc.clone();
+            d.apply(&mut again).expect("diff output applies");
+            assert!(iot_twin::equal(&again, &work), "patch diff does not reproduce the change");
+        }
+    }
+}
+
+/// CBOR documents: decode, then encoding is canonical and round-trips.
+pub fn twin_cbor(data: &[u8]) {
+    let Ok(v) = iot_twin::cbor::from_slice(data) else { return };
+    let enc = iot_twin::cbor::to_vec(&v);
+    let back = iot_twin::cbor::from_slice(&enc).expect("own encoding decodes");
+    assert!(iot_twin::equal(&back, &v));
+    assert_eq!(iot_twin::cbor::to_vec(&back), enc, "encoding is not canonical");
+}

@@ -51,6 +51,21 @@ fn replay_cose_key() {
     replay("cose_key", iot_fuzz::cose_key);
 }
 
+#[test]
+fn replay_twin_merge() {
+    replay("twin_merge", iot_fuzz::twin_merge);
+}
+
+#[test]
+fn replay_twin_patch() {
+    replay("twin_patch", iot_fuzz::twin_patch);
+}
+
+#[test]
+fn replay_twin_cbor() {
+    replay("twin_cbor", iot_fuzz::twin_cbor);
+}
+
 /// The seeds are our own encodings, made with the library itself.
 #[test]
 #[ignore = "writes the corpus; run by hand after a format change"]
@@ -101,6 +116,23 @@ fn write_seeds() {
     put("cose_key", "ec2_private", &iot_cose::PrivateKey::P256(es.clone()).to_cose_key(None));
     put("cose_key", "okp_public", &iot_cose::PublicKey::Ed25519(ed.verifying_key()).to_cose_key(None));
     put("cose_key", "okp_private", &iot_cose::PrivateKey::Ed25519(ed.clone()).to_cose_key(Some(b"d")));
+    let c = |v: serde_json::Value| iot_twin::cbor::to_vec(&v);
+    let doc = serde_json::json!({"fw": {"version": "1.0", "slots": ["a", "b"]}, "led": true, "t": 21.5, "n": -3});
+    put("twin_cbor", "doc", &c(doc.clone()));
+    put("twin_cbor", "nested", &c(serde_json::json!([[1, [2, {"x": null}]], "s", 1.0e300])));
+    let merge = serde_json::json!({"fw": {"version": "2.0"}, "led": null, "new": {"a": [1]}});
+    put("twin_merge", "doc_patch", &[c(doc.clone()), c(merge)].concat());
+    put("twin_merge", "scalar_patch", &[c(doc.clone()), c(serde_json::json!([1, 2]))].concat());
+    let ops = serde_json::json!([
+        {"op": "test", "path": "/led", "value": true},
+        {"op": "add", "path": "/fw/slots/-", "value": "c"},
+        {"op": "move", "from": "/t", "path": "/temp"},
+        {"op": "copy", "from": "/fw", "path": "/fw_backup"},
+        {"op": "remove", "path": "/n"},
+        {"op": "replace", "path": "/fw/version", "value": "2.0"}
+    ]);
+    put("twin_patch", "all_ops", &[c(doc.clone()), c(ops)].concat());
+    put("twin_patch", "failing", &[c(doc), c(serde_json::json!([{"op": "remove", "path": "/nope"}]))].concat());
     put(
         "cose_key",
         "symmetric",

@@ -55,7 +55,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
         }
     };
     println!("iot demo: device security lifecycle (working in {})", dir.display());
-    let mut s = Steps { n: 0, total: 6 };
+    let mut s = Steps { n: 0, total: 7 };
 
     s.step("vendor creates its firmware-signing key (ES256, P-256)");
     let vendor = PrivateKey::generate(Algorithm::ES256)?;
@@ -135,8 +135,36 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     let v = CoseMac0::decode(msg)?.verify(&HmacKey::new(&shared), b"")?;
     println!("  telemetry: {n} bytes built in a fixed buffer, {} tag valid", v.alg());
 
+    s.step("twin: the cloud sets the desired firmware, the device reports it installed, the delta empties");
+    let mut shadow = iot_twin::aws::Shadow::new();
+    shadow.update(&serde_json::json!({"state": {"reported": {"firmware": {"version": "1.0.0"}, "temp_c": 21.5}}}))?;
+    shadow.update(&serde_json::json!({"state": {"desired": {"firmware": {"version": "2.0.0"}}}}))?;
+    println!("  desired fw 2.0.0 -> delta {} (version {})", fmt_delta(&shadow), shadow.version());
+    let v = shadow.version();
+    // The device verified and installed the image from step 3; it reports with optimistic locking.
+    let report = serde_json::json!({"state": {"reported": {"firmware": {"version": "2.0.0"}}}, "version": v});
+    shadow.update(&report)?;
+    println!("  device reports fw 2.0.0 -> delta {} (version {})", fmt_delta(&shadow), shadow.version());
+    if shadow.delta().is_some() {
+        return Err(Failure("delta did not empty".into()));
+    }
+    match shadow.update(&report) {
+        Err(e @ iot_twin::Error::Conflict { .. }) => {
+            println!("  rejected as expected: a replayed report at version {v}: {e} (HTTP {})", e.http_status());
+        }
+        other => return Err(Failure(format!("stale report was not refused: {other:?}"))),
+    }
+    let last = serde_json::json!({"firmware": {"version": "1.0.0"}, "temp_c": 21.5});
+    let now = serde_json::json!({"firmware": {"version": "2.0.0"}, "temp_c": 22.0});
+    let patch = iot_twin::merge::diff(&last, &now)?;
+    println!("  next report as a merge patch: {patch} ({} bytes as CBOR)", iot_twin::cbor::to_vec(&patch).len());
+
     println!("\ndemo complete: {} steps passed", s.n);
     Ok(Outcome::Ok)
+}
+
+fn fmt_delta(shadow: &iot_twin::aws::Shadow) -> String {
+    shadow.delta().map_or_else(|| "empty".to_owned(), |d| d.to_string())
 }
 
 fn expect_rejected<T>(what: &str, r: &Result<T, Error>, want: &Error) -> Result<(), Failure> {

@@ -14,6 +14,20 @@ pub(crate) enum TwinCommand {
     Diff(DiffArgs),
     /// Apply an RFC 6902 JSON Patch (atomically); the result goes to stdout.
     Patch(PatchArgs),
+    /// The delta of a shadow or twin: desired members that reported lacks or holds differently.
+    Delta(DeltaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeltaArgs {
+    /// The shadow (`{"state": {"desired", "reported"}}`) or twin (`{"properties": {...}}`).
+    shadow: PathBuf,
+    /// Which service's document shape and rules (default: aws).
+    #[arg(long, value_enum, default_value = "aws")]
+    profile: Profile,
+    /// Read and write CBOR instead of JSON.
+    #[arg(long)]
+    cbor: bool,
 }
 
 /// Limits to check the result against.
@@ -104,8 +118,33 @@ fn rejected(e: &iot_twin::Error) -> Result<Outcome, Failure> {
     Ok(Outcome::Rejected)
 }
 
+fn delta(a: &DeltaArgs) -> Result<Outcome, Failure> {
+    let doc = load(&a.shadow, a.cbor)?;
+    let section = match a.profile {
+        Profile::Aws => "state",
+        Profile::Azure => "properties",
+    };
+    let Some(sections) = doc.get(section).and_then(Value::as_object) else {
+        return Err(Failure(format!("{}: no \"{section}\" object", a.shadow.display())));
+    };
+    let strip = |v: Option<&Value>| {
+        v.cloned().map(|mut v| {
+            if let Value::Object(m) = &mut v {
+                m.remove("$version");
+                m.remove("$metadata");
+            }
+            v
+        })
+    };
+    let (desired, reported) = (strip(sections.get("desired")), strip(sections.get("reported")));
+    let d = desired.and_then(|d| iot_twin::aws::delta(&d, reported.as_ref()));
+    let out = d.unwrap_or_else(|| Value::Object(iot_twin::Map::new()));
+    emit(&out, &Common { cbor: a.cbor, profile: None })
+}
+
 pub(crate) fn run(cmd: TwinCommand) -> Result<Outcome, Failure> {
     match cmd {
+        TwinCommand::Delta(a) => delta(&a),
         TwinCommand::Merge(a) => {
             let mut doc = load(&a.doc, a.common.cbor)?;
             let p = load(&a.patch, a.common.cbor)?;

@@ -146,7 +146,8 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 3, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 4, "{text}");
+    assert!(text.contains("device reports fw 2.0.0 -> delta empty"), "{text}");
 }
 
 #[test]
@@ -196,4 +197,26 @@ fn twin_cbor_in_and_out() {
     let out = iot(d.path(), &["twin", "merge", "--cbor", "doc.cbor", "p.cbor"]);
     assert_eq!(code(&out), 0, "{out:?}");
     assert_eq!(out.stdout, [0xa1, 0x61, b'b', 0xf5]);
+}
+
+#[test]
+fn twin_delta_aws_and_azure() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("shadow.json"),
+        r#"{"state":{"desired":{"fw":"2.0","cfg":{"rate":5,"mode":"eco"}},"reported":{"fw":"1.0","cfg":{"rate":5}}},"version":7}"#,
+    )
+    .unwrap();
+    let out = iot(d.path(), &["twin", "delta", "shadow.json"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(json(&out), serde_json::json!({"fw":"2.0","cfg":{"mode":"eco"}}));
+    std::fs::write(
+        d.path().join("twin.json"),
+        r#"{"properties":{"desired":{"fw":"2.0","$version":4},"reported":{"fw":"2.0","$version":9}}}"#,
+    )
+    .unwrap();
+    let out = iot(d.path(), &["twin", "delta", "twin.json", "--profile", "azure"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert_eq!(json(&out), serde_json::json!({}));
+    assert_eq!(code(&iot(d.path(), &["twin", "delta", "twin.json"])), 2, "no state member for aws");
 }
