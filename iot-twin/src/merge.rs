@@ -79,14 +79,19 @@ fn diff_value(old: &Value, new: &Value) -> Result<Value> {
                 }
             }
             for (k, nv) in n {
-                match o.get(k) {
-                    Some(ov) if equal(ov, nv) => {}
-                    // The patch would have to carry a null, which deletes instead of setting.
-                    _ if nv.is_null() => return Err(Error::NotRepresentable),
-                    Some(ov) => {
-                        patch.insert(k.clone(), diff_value(ov, nv)?);
+                match (o.get(k), nv) {
+                    // Both objects: recurse; an empty sub-patch means no change. (Comparing whole
+                    // subtrees first would make the walk quadratic in depth.)
+                    (Some(ov @ Value::Object(_)), Value::Object(_)) => {
+                        let d = diff_value(ov, nv)?;
+                        if d.as_object().is_none_or(|m| !m.is_empty()) {
+                            patch.insert(k.clone(), d);
+                        }
                     }
-                    None => {
+                    (Some(ov), _) if equal(ov, nv) => {}
+                    // The patch would have to carry a null, which deletes instead of setting.
+                    (_, Value::Null) => return Err(Error::NotRepresentable),
+                    _ => {
                         patch.insert(k.clone(), whole(nv)?);
                     }
                 }

@@ -13,6 +13,8 @@
 //! # Ok::<(), iot_twin::Error>(())
 //! ```
 
+use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::string::ToString as _;
 use alloc::vec::Vec;
 use serde_json::{Map, Value};
@@ -149,22 +151,81 @@ impl Patch {
     /// # Errors
     /// [`Error::Patch`] naming the failing operation and why.
     pub fn apply(&self, doc: &mut Value) -> Result<()> {
-        let mut work = doc.clone();
+        // In place, recording how to undo each change; on failure the log is replayed backwards.
+        let mut undo = Vec::new();
         for (i, op) in self.0.iter().enumerate() {
-            apply_op(&mut work, op).map_err(|kind| Error::Patch { op: i, kind })?;
+            if let Err(kind) = apply_op(doc, op, &mut undo) {
+                while let Some(u) = undo.pop() {
+                    u.revert(doc);
+                }
+                return Err(Error::Patch { op: i, kind });
+            }
         }
-        *doc = work;
         Ok(())
     }
 }
 
-fn apply_op(doc: &mut Value, op: &Op) -> Result<(), PatchError> {
+/// How to take back one change.
+enum Undo {
+    /// Put this value back at this existing location.
+    Set(Pointer, Value),
+    /// Remove the value that was added here.
+    Remove(Pointer),
+    /// Re-insert a removed value (object member or array element) here.
+    Insert(Pointer, Value),
+    /// Restore the whole document.
+    Whole(Value),
+    /// Take the moved value back out (undoing `added`) and re-insert it at `from`.
+    MoveBack {
+        /// Where the value came from.
+        from: Pointer,
+        /// The undo of adding it at the target.
+        added: Box<Undo>,
+    },
+}
+
+impl Undo {
+    fn revert(self, doc: &mut Value) {
+        // Each step restores a state that existed, so these cannot fail; if one did, the rest of
+        // the log still runs.
+        match self {
+            Undo::Set(p, v) => {
+                if let Ok(t) = p.get_mut(doc) {
+                    *t = v;
+                }
+            }
+            Undo::Remove(p) => {
+                let _ = remove(doc, &p);
+            }
+            Undo::Insert(p, v) => {
+                let _ = try_add(doc, &p, v);
+            }
+            Undo::Whole(v) => *doc = v,
+            Undo::MoveBack { from, added } => {
+                let moved = match *added {
+                    Undo::Remove(p) => remove(doc, &p).ok(),
+                    Undo::Set(p, old) => p.get_mut(doc).ok().map(|t| core::mem::replace(t, old)),
+                    Undo::Whole(old) => Some(core::mem::replace(doc, old)),
+                    _ => None,
+                };
+                if let Some(v) = moved {
+                    let _ = try_add(doc, &from, v);
+                }
+            }
+        }
+    }
+}
+
+fn apply_op(doc: &mut Value, op: &Op, undo: &mut Vec<Undo>) -> Result<(), PatchError> {
     match op {
-        Op::Add { path, value } => add(doc, path, value.clone()),
-        Op::Remove { path } => remove(doc, path).map(drop),
+        Op::Add { path, value } => undo.push(add(doc, path, value.clone())?),
+        Op::Remove { path } => {
+            let v = remove(doc, path)?;
+            undo.push(Undo::Insert(path.clone(), v));
+        }
         Op::Replace { path, value } => {
-            *path.get_mut(doc)? = value.clone();
-            Ok(())
+            let old = core::mem::replace(path.get_mut(doc)?, value.clone());
+            undo.push(if path.is_root() { Undo::Whole(old) } else { Undo::Set(path.clone(), old) });
         }
         Op::Move { from, path } => {
             if from == path {
@@ -174,38 +235,58 @@ fn apply_op(doc: &mut Value, op: &Op) -> Result<(), PatchError> {
                 return Err(PatchError::MoveIntoChild);
             }
             let v = remove(doc, from)?;
-            add(doc, path, v)
+            match try_add(doc, path, v) {
+                Ok(added) => undo.push(Undo::MoveBack { from: from.clone(), added: Box::new(added) }),
+                Err((e, v)) => {
+                    // Nothing was added: put the value back where it was.
+                    let _ = try_add(doc, from, v);
+                    return Err(e);
+                }
+            }
         }
         Op::Copy { from, path } => {
             let v = from.get(doc)?.clone();
-            add(doc, path, v)
+            undo.push(add(doc, path, v)?);
         }
         Op::Test { path, value } => {
-            if equal(path.get(doc)?, value) {
-                Ok(())
-            } else {
-                Err(PatchError::TestFailed)
+            if !equal(path.get(doc)?, value) {
+                return Err(PatchError::TestFailed);
             }
         }
     }
+    Ok(())
 }
 
-fn add(doc: &mut Value, path: &Pointer, value: Value) -> Result<(), PatchError> {
+/// Adds `value` at `path`; returns how to undo it.
+fn add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, PatchError> {
+    try_add(doc, path, value).map_err(|(e, _)| e)
+}
+
+/// As [`add`], handing `value` back when nothing was added.
+fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (PatchError, Value)> {
     let Some((parent, last)) = path.split_last() else {
-        *doc = value;
-        return Ok(());
+        return Ok(Undo::Whole(core::mem::replace(doc, value)));
     };
-    match parent.get_mut(doc)? {
-        Value::Object(m) => {
-            m.insert(last.into(), value);
-            Ok(())
-        }
+    let container = match parent.get_mut(doc) {
+        Ok(c) => c,
+        Err(e) => return Err((e.into(), value)),
+    };
+    match container {
+        Value::Object(m) => Ok(match m.insert(last.into(), value) {
+            Some(old) => Undo::Set(path.clone(), old),
+            None => Undo::Remove(path.clone()),
+        }),
         Value::Array(a) => {
-            let i = if last == "-" { a.len() } else { index(last, a.len())? };
-            a.insert(i, value);
-            Ok(())
+            let i = if last == "-" { Ok(a.len()) } else { index(last, a.len()) };
+            match i {
+                Ok(i) => {
+                    a.insert(i, value);
+                    Ok(Undo::Remove(parent.child(&i.to_string())))
+                }
+                Err(e) => Err((e.into(), value)),
+            }
         }
-        _ => Err(PointerError::NotContainer.into()),
+        _ => Err((PointerError::NotContainer.into(), value)),
     }
 }
 
@@ -237,24 +318,31 @@ pub fn diff(old: &Value, new: &Value) -> Result<Patch> {
         }
     }
     let mut ops = Vec::new();
-    diff_into(old, new, &Pointer::root(), &mut ops);
+    diff_into(old, new, &mut Vec::new(), &mut ops);
     Ok(Patch(ops))
 }
 
-fn diff_into(old: &Value, new: &Value, path: &Pointer, ops: &mut Vec<Op>) {
-    if equal(old, new) {
-        return;
-    }
+fn ptr(tokens: &[String]) -> Pointer {
+    Pointer::from_tokens(tokens.to_vec())
+}
+
+/// Walks both trees once: containers recurse, only leaves (and array ends) are compared, and the
+/// path is one token stack turned into a pointer only when an operation is emitted.
+fn diff_into(old: &Value, new: &Value, path: &mut Vec<String>, ops: &mut Vec<Op>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for k in a.keys().filter(|k| !b.contains_key(*k)) {
-                ops.push(Op::Remove { path: path.child(k) });
+                path.push(k.clone());
+                ops.push(Op::Remove { path: ptr(path) });
+                path.pop();
             }
             for (k, v) in b {
+                path.push(k.clone());
                 match a.get(k) {
-                    Some(o) => diff_into(o, v, &path.child(k), ops),
-                    None => ops.push(Op::Add { path: path.child(k), value: v.clone() }),
+                    Some(o) => diff_into(o, v, path, ops),
+                    None => ops.push(Op::Add { path: ptr(path), value: v.clone() }),
                 }
+                path.pop();
             }
         }
         (Value::Array(a), Value::Array(b)) => {
@@ -263,20 +351,31 @@ fn diff_into(old: &Value, new: &Value, path: &Pointer, ops: &mut Vec<Op>) {
             let suf = a_rest.iter().rev().zip(b_rest.iter().rev()).take_while(|(x, y)| equal(x, y)).count();
             let a_mid = a_rest.get(..a_rest.len().saturating_sub(suf)).unwrap_or_default();
             let b_mid = b_rest.get(..b_rest.len().saturating_sub(suf)).unwrap_or_default();
-            let at = |i: usize| path.child(&pre.saturating_add(i).to_string());
+            let at = |i: usize, path: &mut Vec<String>| {
+                path.push(pre.saturating_add(i).to_string());
+                let p = ptr(path);
+                path.pop();
+                p
+            };
             for (i, (x, y)) in a_mid.iter().zip(b_mid).enumerate() {
-                diff_into(x, y, &at(i), ops);
+                path.push(pre.saturating_add(i).to_string());
+                diff_into(x, y, path, ops);
+                path.pop();
             }
             let common = a_mid.len().min(b_mid.len());
             // Extra old elements: remove from the highest index down so indices stay valid.
             for i in (common..a_mid.len()).rev() {
-                ops.push(Op::Remove { path: at(i) });
+                ops.push(Op::Remove { path: at(i, path) });
             }
             // Extra new elements: insert in order before the common suffix.
             for (i, v) in b_mid.iter().enumerate().skip(common) {
-                ops.push(Op::Add { path: at(i), value: v.clone() });
+                ops.push(Op::Add { path: at(i, path), value: v.clone() });
             }
         }
-        _ => ops.push(Op::Replace { path: path.clone(), value: new.clone() }),
+        _ => {
+            if !equal(old, new) {
+                ops.push(Op::Replace { path: ptr(path), value: new.clone() });
+            }
+        }
     }
 }

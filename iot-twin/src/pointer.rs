@@ -69,6 +69,12 @@ impl Pointer {
         Self::parse(&text)
     }
 
+    /// A pointer from unescaped tokens.
+    #[must_use]
+    pub fn from_tokens(tokens: Vec<String>) -> Self {
+        Self { tokens }
+    }
+
     /// The unescaped reference tokens.
     #[must_use]
     pub fn tokens(&self) -> &[String] {

@@ -203,3 +203,33 @@ fn merge_guards_recursion() {
     assert_eq!(t, json!({}));
     assert!(matches!(patch::diff(&json!({}), &v), Err(Error::TooDeep { .. })));
 }
+
+/// The undo log restores the document for every kind of operation, moves included.
+#[test]
+fn undo_log_restores_every_operation() {
+    let doc = json!({"a": [1, 2, 3, {"x": 1}], "b": {"c": "d", "e": [true]}, "f": null});
+    let fail = json!({"op": "test", "path": "/b/c", "value": "never"});
+    let sequences = [
+        json!([{"op": "move", "from": "/a/0", "path": "/a/3"}]),
+        json!([{"op": "move", "from": "/a/3", "path": "/a/0"}]),
+        json!([{"op": "move", "from": "/a/1", "path": "/a/-"}]),
+        json!([{"op": "move", "from": "/b/c", "path": "/f"}]),
+        json!([{"op": "move", "from": "/b", "path": ""}]),
+        json!([{"op": "move", "from": "/b/e", "path": "/a/0"}, {"op": "remove", "path": "/a/1"}]),
+        json!([{"op": "copy", "from": "/a", "path": "/b/c"}, {"op": "copy", "from": "/b", "path": "/a/-"}]),
+        json!([{"op": "add", "path": "", "value": 5}, {"op": "add", "path": "", "value": {"z": 1}}]),
+        json!([{"op": "replace", "path": "", "value": [1]}, {"op": "add", "path": "/0", "value": 2}]),
+        json!([{"op": "remove", "path": "/a/0"}, {"op": "remove", "path": "/a/0"}, {"op": "add", "path": "/a/1", "value": 9}]),
+        json!([{"op": "replace", "path": "/b/e/0", "value": false}, {"op": "add", "path": "/b/c", "value": 1}]),
+        // a move whose add fails after its remove: the value must come back
+        json!([{"op": "move", "from": "/a/0", "path": "/a/9"}]),
+    ];
+    for ops in sequences {
+        let mut with_fail = ops.as_array().unwrap().clone();
+        with_fail.push(fail.clone());
+        let p = Patch::from_value(&Value::Array(with_fail)).unwrap();
+        let mut work = doc.clone();
+        assert!(p.apply(&mut work).is_err(), "{ops}");
+        assert_eq!(work, doc, "{ops}: not restored");
+    }
+}
