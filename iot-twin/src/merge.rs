@@ -22,8 +22,22 @@ use crate::value::{depth, equal};
 pub const MAX_RECURSION: usize = 256;
 
 fn guard(v: &Value) -> Result<()> {
-    let d = depth(v);
-    if d > MAX_RECURSION { Err(Error::TooDeep { depth: d, limit: MAX_RECURSION }) } else { Ok(()) }
+    if deeper_than(v, MAX_RECURSION) { Err(Error::TooDeep { depth: depth(v), limit: MAX_RECURSION }) } else { Ok(()) }
+}
+
+/// Whether `v` nests more than `limit` levels, without allocating; stops descending at the limit,
+/// so its own recursion is bounded by `limit`.
+fn deeper_than(v: &Value, limit: usize) -> bool {
+    let is_container = matches!(v, Value::Array(_) | Value::Object(_));
+    match (is_container, limit.checked_sub(1)) {
+        (false, _) => false,
+        (true, None) => true,
+        (true, Some(rest)) => match v {
+            Value::Array(a) => a.iter().any(|c| deeper_than(c, rest)),
+            Value::Object(o) => o.values().any(|c| deeper_than(c, rest)),
+            _ => false,
+        },
+    }
 }
 
 /// Applies `patch` to `target` (RFC 7396 section 2): objects merge member by member, `null`
@@ -49,8 +63,13 @@ fn merge(target: &mut Value, patch: &Value) {
         for (k, v) in p {
             if v.is_null() {
                 t.remove(k);
+            } else if let Some(existing) = t.get_mut(k) {
+                merge(existing, v);
             } else {
-                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                // A new member: build it from the patch value (objects merge into `{}`).
+                let mut fresh = Value::Null;
+                merge(&mut fresh, v);
+                t.insert(k.clone(), fresh);
             }
         }
     }

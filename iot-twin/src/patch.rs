@@ -264,10 +264,10 @@ fn add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, PatchError
 
 /// As [`add`], handing `value` back when nothing was added.
 fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (PatchError, Value)> {
-    let Some((parent, last)) = path.split_last() else {
+    let Some(last) = path.tokens().last() else {
         return Ok(Undo::Whole(core::mem::replace(doc, value)));
     };
-    let container = match parent.get_mut(doc) {
+    let container = match path.parent_mut(doc) {
         Ok(c) => c,
         Err(e) => return Err((e.into(), value)),
     };
@@ -281,7 +281,8 @@ fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (Patch
             match i {
                 Ok(i) => {
                     a.insert(i, value);
-                    Ok(Undo::Remove(parent.child(&i.to_string())))
+                    let at = if last == "-" { path.with_last(&i.to_string()) } else { path.clone() };
+                    Ok(Undo::Remove(at))
                 }
                 Err(e) => Err((e.into(), value)),
             }
@@ -291,11 +292,11 @@ fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (Patch
 }
 
 fn remove(doc: &mut Value, path: &Pointer) -> Result<Value, PatchError> {
-    let Some((parent, last)) = path.split_last() else {
+    let Some(last) = path.tokens().last() else {
         return Err(PatchError::Malformed { what: "cannot remove the whole document" });
     };
-    match parent.get_mut(doc)? {
-        Value::Object(m) => m.remove(last).ok_or(PointerError::NotFound.into()),
+    match path.parent_mut(doc)? {
+        Value::Object(m) => m.remove(last.as_str()).ok_or(PointerError::NotFound.into()),
         Value::Array(a) => {
             let i = index(last, a.len())?;
             if i < a.len() { Ok(a.remove(i)) } else { Err(PointerError::OutOfRange.into()) }
@@ -322,22 +323,37 @@ pub fn diff(old: &Value, new: &Value) -> Result<Patch> {
     Ok(Patch(ops))
 }
 
-fn ptr(tokens: &[String]) -> Pointer {
-    Pointer::from_tokens(tokens.to_vec())
+/// One step of the path during a diff walk, borrowed from the document.
+#[derive(Clone, Copy)]
+enum Tok<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn ptr(tokens: &[Tok<'_>]) -> Pointer {
+    Pointer::from_tokens(
+        tokens
+            .iter()
+            .map(|t| match t {
+                Tok::Key(k) => String::from(*k),
+                Tok::Index(i) => i.to_string(),
+            })
+            .collect(),
+    )
 }
 
 /// Walks both trees once: containers recurse, only leaves (and array ends) are compared, and the
-/// path is one token stack turned into a pointer only when an operation is emitted.
-fn diff_into(old: &Value, new: &Value, path: &mut Vec<String>, ops: &mut Vec<Op>) {
+/// path is a stack of borrowed tokens turned into a pointer only when an operation is emitted.
+fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &mut Vec<Op>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for k in a.keys().filter(|k| !b.contains_key(*k)) {
-                path.push(k.clone());
+                path.push(Tok::Key(k));
                 ops.push(Op::Remove { path: ptr(path) });
                 path.pop();
             }
             for (k, v) in b {
-                path.push(k.clone());
+                path.push(Tok::Key(k));
                 match a.get(k) {
                     Some(o) => diff_into(o, v, path, ops),
                     None => ops.push(Op::Add { path: ptr(path), value: v.clone() }),
@@ -351,14 +367,14 @@ fn diff_into(old: &Value, new: &Value, path: &mut Vec<String>, ops: &mut Vec<Op>
             let suf = a_rest.iter().rev().zip(b_rest.iter().rev()).take_while(|(x, y)| equal(x, y)).count();
             let a_mid = a_rest.get(..a_rest.len().saturating_sub(suf)).unwrap_or_default();
             let b_mid = b_rest.get(..b_rest.len().saturating_sub(suf)).unwrap_or_default();
-            let at = |i: usize, path: &mut Vec<String>| {
-                path.push(pre.saturating_add(i).to_string());
+            let at = |i: usize, path: &mut Vec<Tok<'a>>| {
+                path.push(Tok::Index(pre.saturating_add(i)));
                 let p = ptr(path);
                 path.pop();
                 p
             };
             for (i, (x, y)) in a_mid.iter().zip(b_mid).enumerate() {
-                path.push(pre.saturating_add(i).to_string());
+                path.push(Tok::Index(pre.saturating_add(i)));
                 diff_into(x, y, path, ops);
                 path.pop();
             }

@@ -125,24 +125,43 @@ impl Pointer {
         Ok(v)
     }
 
+    /// The value holding the last token (the root's parent does not exist: `NotFound`).
+    pub(crate) fn parent_mut<'v>(&self, doc: &'v mut Value) -> Result<&'v mut Value, PointerError> {
+        let (_, init) = self.tokens.split_last().ok_or(PointerError::NotFound)?;
+        walk_mut(init, doc)
+    }
+
+    /// This pointer with its last token replaced.
+    pub(crate) fn with_last(&self, token: &str) -> Self {
+        let mut p = self.clone();
+        if let Some(t) = p.tokens.last_mut() {
+            *t = token.into();
+        }
+        p
+    }
+
     /// Resolves against `doc` for writing.
     ///
     /// # Errors
     /// As [`Pointer::get`].
     pub fn get_mut<'v>(&self, doc: &'v mut Value) -> Result<&'v mut Value, PointerError> {
-        let mut v = doc;
-        for t in &self.tokens {
-            v = match v {
-                Value::Object(m) => m.get_mut(t.as_str()).ok_or(PointerError::NotFound)?,
-                Value::Array(a) => {
-                    let i = index(t, a.len())?;
-                    a.get_mut(i).ok_or(PointerError::OutOfRange)?
-                }
-                _ => return Err(PointerError::NotContainer),
-            };
-        }
-        Ok(v)
+        walk_mut(&self.tokens, doc)
     }
+}
+
+fn walk_mut<'v>(tokens: &[String], doc: &'v mut Value) -> Result<&'v mut Value, PointerError> {
+    let mut v = doc;
+    for t in tokens {
+        v = match v {
+            Value::Object(m) => m.get_mut(t.as_str()).ok_or(PointerError::NotFound)?,
+            Value::Array(a) => {
+                let i = index(t, a.len())?;
+                a.get_mut(i).ok_or(PointerError::OutOfRange)?
+            }
+            _ => return Err(PointerError::NotContainer),
+        };
+    }
+    Ok(v)
 }
 
 /// An array index token (section 4): `0` or digits without a leading zero; `-` is
