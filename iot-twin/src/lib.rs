@@ -10,6 +10,7 @@ pub mod aws;
 pub mod azure;
 pub mod cbor;
 pub mod merge;
+pub mod offline;
 pub mod patch;
 pub mod pointer;
 

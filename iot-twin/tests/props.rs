@@ -233,3 +233,86 @@ fn undo_log_restores_every_operation() {
         assert_eq!(work, doc, "{ops}: not restored");
     }
 }
+
+mod offline {
+    use super::*;
+    use iot_twin::Pointer;
+    use iot_twin::offline::{ConflictPolicy, OfflineShadow, Step, Winner, merge3};
+
+    #[test]
+    fn reports_coalesce_and_acks_advance_the_base() {
+        let mut dev = OfflineShadow::new(json!({"fw": "1.0", "temp": 20, "mode": "eco"}));
+        assert_eq!(dev.outgoing(), None);
+        dev.report(&json!({"temp": 21})).unwrap();
+        dev.report(&json!({"mode": null})).unwrap();
+        dev.report(&json!({"temp": 20})).unwrap(); // back to the acknowledged value: nothing to send for it
+        assert_eq!(dev.outgoing(), Some(json!({"mode": null})));
+        let sent = dev.outgoing().unwrap();
+        dev.report(&json!({"fw": "2.0"})).unwrap(); // after sending, before the ack
+        dev.acknowledge(&sent).unwrap();
+        assert_eq!(dev.outgoing(), Some(json!({"fw": "2.0"})));
+        dev.acknowledge(&json!({"fw": "2.0"})).unwrap();
+        assert_eq!(dev.outgoing(), None);
+        assert_eq!(dev.local(), &json!({"fw": "2.0", "temp": 20}));
+    }
+
+    #[test]
+    fn desired_in_version_order() {
+        let mut dev = OfflineShadow::new(json!({}));
+        assert_eq!(dev.on_desired(1, &json!({"a": 1})).unwrap(), Step::Applied);
+        assert_eq!(dev.on_desired(2, &json!({"b": 2})).unwrap(), Step::Applied);
+        assert_eq!(dev.on_desired(2, &json!({"b": 3})).unwrap(), Step::Stale);
+        assert_eq!(dev.on_desired(1, &json!({"a": 9})).unwrap(), Step::Stale);
+        assert_eq!(dev.on_desired(4, &json!({"c": 4})).unwrap(), Step::Gap);
+        assert_eq!(dev.desired(), (&json!({"a": 1, "b": 2}), 2));
+        dev.resync(4, json!({"a": 1, "b": 2, "c": 4}), json!({}), &ConflictPolicy::new(Winner::Local));
+        assert_eq!(dev.on_desired(5, &json!({"a": null})).unwrap(), Step::Applied);
+        assert_eq!(dev.desired(), (&json!({"b": 2, "c": 4}), 5));
+    }
+
+    #[test]
+    fn three_way_merge_with_policy() {
+        let base = json!({"fw": "1.0", "cfg": {"rate": 5, "mode": "eco"}, "label": "a", "gone": 1, "list": [1]});
+        let local = json!({"fw": "2.0", "cfg": {"rate": 10, "mode": "eco"}, "label": "b", "list": [1, 2]});
+        let cloud = json!({"fw": "1.0", "cfg": {"rate": 7, "mode": "fast"}, "label": "c", "gone": 1, "list": [3]});
+        let policy = ConflictPolicy::new(Winner::Local).prefer(Pointer::parse("/cfg").unwrap(), Winner::Cloud);
+        let m = merge3(&base, &local, &cloud, &policy);
+        // fw: local only; cfg/mode: cloud only; cfg/rate: both -> /cfg rule says cloud;
+        // label and list: both -> default local; gone: deleted locally, unchanged in cloud -> deleted.
+        assert_eq!(m.value, json!({"fw": "2.0", "cfg": {"rate": 7, "mode": "fast"}, "label": "b", "list": [1, 2]}));
+        let mut c: Vec<String> = m.conflicts.iter().map(ToString::to_string).collect();
+        c.sort();
+        assert_eq!(c, ["/cfg/rate", "/label", "/list"]);
+        // Same change on both sides is no conflict.
+        let m = merge3(&json!({"a": 1}), &json!({"a": 2}), &json!({"a": 2}), &policy);
+        assert!(m.conflicts.is_empty());
+        // Deleted on one side, changed on the other: a conflict the policy resolves.
+        let m = merge3(&json!({"a": 1}), &json!({}), &json!({"a": 2}), &ConflictPolicy::new(Winner::Cloud));
+        assert_eq!((m.value, m.conflicts.len()), (json!({"a": 2}), 1));
+    }
+
+    #[test]
+    fn resync_reconciles_reported_state() {
+        let mut dev = OfflineShadow::new(json!({"fw": "1.0", "note": "x"}));
+        dev.report(&json!({"fw": "2.0"})).unwrap(); // offline install
+        // Meanwhile a back-end tool edited the reported note in the cloud.
+        let conflicts =
+            dev.resync(7, json!({"fw": "2.0"}), json!({"fw": "1.0", "note": "y"}), &ConflictPolicy::new(Winner::Local));
+        assert!(conflicts.is_empty());
+        assert_eq!(dev.local(), &json!({"fw": "2.0", "note": "y"}));
+        assert_eq!(dev.outgoing(), Some(json!({"fw": "2.0"})));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// With no concurrent cloud change, the merge is the local document, and vice versa.
+        #[test]
+        fn merge3_one_sided(base in doc(), other in doc()) {
+            let p = ConflictPolicy::new(Winner::Cloud);
+            let m = merge3(&base, &other, &base, &p);
+            prop_assert!(equal(&m.value, &other) && m.conflicts.is_empty());
+            let m = merge3(&base, &base, &other, &p);
+            prop_assert!(equal(&m.value, &other) && m.conflicts.is_empty());
+        }
+    }
+}
