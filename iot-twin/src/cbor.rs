@@ -80,11 +80,13 @@ pub fn from_slice(bytes: &[u8]) -> Result<Value> {
     from_slice_with_depth(bytes, DEFAULT_MAX_DEPTH)
 }
 
-/// As [`from_slice`] with an explicit nesting bound.
+/// As [`from_slice`] with an explicit nesting bound, capped at [`crate::merge::MAX_RECURSION`]
+/// because decoding recurses once per level.
 ///
 /// # Errors
 /// As [`from_slice`].
 pub fn from_slice_with_depth(bytes: &[u8], max_depth: usize) -> Result<Value> {
+    let max_depth = max_depth.min(crate::merge::MAX_RECURSION);
     let mut d = Decoder::new(bytes);
     let v = decode(&mut d, max_depth, 0)?;
     d.finish()?;

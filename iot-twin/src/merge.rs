@@ -21,7 +21,9 @@ use crate::value::{depth, equal};
 /// (serde_json's own parser stops at 128.)
 pub const MAX_RECURSION: usize = 256;
 
-fn guard(v: &Value) -> Result<()> {
+/// [`Error::TooDeep`] when `v` nests deeper than [`MAX_RECURSION`]; every recursive walk over
+/// untrusted documents calls this first.
+pub(crate) fn guard(v: &Value) -> Result<()> {
     if deeper_than(v, MAX_RECURSION) { Err(Error::TooDeep { depth: depth(v), limit: MAX_RECURSION }) } else { Ok(()) }
 }
 

@@ -13,9 +13,9 @@
 //! dev.report(&json!({"fw": "2.0"}))?;
 //! dev.report(&json!({"temp": 22}))?;
 //! // ...go out as one patch when the link is back.
-//! assert_eq!(dev.outgoing(), Some(json!({"fw": "2.0", "temp": 22})));
+//! assert_eq!(dev.outgoing()?, Some(json!({"fw": "2.0", "temp": 22})));
 //! dev.acknowledge(&json!({"fw": "2.0", "temp": 22}))?;
-//! assert_eq!(dev.outgoing(), None);
+//! assert_eq!(dev.outgoing()?, None);
 //!
 //! assert_eq!(dev.on_desired(1, &json!({"led": "on"}))?, Step::Applied);
 //! assert_eq!(dev.on_desired(1, &json!({"led": "off"}))?, Step::Stale);
@@ -89,12 +89,17 @@ pub struct Merged {
 /// only takes that side's change; changed on both to the same value, that value; changed on both
 /// differently, the policy's winner (recorded in [`Merged::conflicts`]). Objects merge member by
 /// member; arrays and scalars are whole values.
-#[must_use]
-pub fn merge3(base: &Value, local: &Value, cloud: &Value, policy: &ConflictPolicy) -> Merged {
+///
+/// # Errors
+/// [`crate::Error::TooDeep`] when a document nests deeper than [`merge::MAX_RECURSION`].
+pub fn merge3(base: &Value, local: &Value, cloud: &Value, policy: &ConflictPolicy) -> Result<Merged> {
+    for v in [base, local, cloud] {
+        merge::guard(v)?;
+    }
     let mut conflicts = Vec::new();
     let value = merge3_at(Some(base), Some(local), Some(cloud), &Pointer::root(), policy, &mut conflicts)
         .unwrap_or(Value::Null);
-    Merged { value, conflicts }
+    Ok(Merged { value, conflicts })
 }
 
 /// `None` stands for "absent" (deleted or never there).
@@ -146,6 +151,17 @@ fn merge3_at(
     }
 }
 
+/// Removes object members whose value is `null`, at every level (arrays are values, kept whole).
+fn strip_null_members(v: &mut Value) {
+    let mut stack = alloc::vec![v];
+    while let Some(v) = stack.pop() {
+        if let Value::Object(m) = v {
+            m.retain(|_, c| !c.is_null());
+            stack.extend(m.values_mut());
+        }
+    }
+}
+
 /// The device's view of its shadow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfflineShadow {
@@ -183,12 +199,16 @@ impl OfflineShadow {
     }
 
     /// Everything not yet acknowledged, as one merge patch (`None` when in sync). Changes that
-    /// cancel out while offline send nothing. A member set to `null` locally cannot be expressed
-    /// and is sent as a deletion.
-    #[must_use]
-    pub fn outgoing(&self) -> Option<Value> {
-        let p = merge::diff(&self.acked, &self.local).unwrap_or_else(|_| self.local.clone());
-        if p.as_object().is_some_and(Map::is_empty) { None } else { Some(p) }
+    /// cancel out while offline send nothing. A member whose value is `null` locally cannot be set
+    /// by a merge patch (RFC 7396 reads `null` as delete), so it is sent as a deletion.
+    ///
+    /// # Errors
+    /// [`crate::Error::TooDeep`] when the state nests deeper than [`merge::MAX_RECURSION`].
+    pub fn outgoing(&self) -> Result<Option<Value>> {
+        let mut local = self.local.clone();
+        strip_null_members(&mut local);
+        let p = merge::diff(&self.acked, &local)?;
+        Ok(if p.as_object().is_some_and(Map::is_empty) { None } else { Some(p) })
     }
 
     /// The cloud accepted `sent` (as returned by [`OfflineShadow::outgoing`]): it becomes part of
@@ -221,19 +241,24 @@ impl OfflineShadow {
     /// After a gap or a reconnection, with the cloud's full document: desired state and version
     /// are taken from the cloud; the reported state is the three-way merge of the acknowledged
     /// base, the device's state and the cloud's copy (someone may have written it meanwhile).
-    /// Returns the conflicts; what remains to send is [`OfflineShadow::outgoing`].
+    /// Returns the conflicts; what remains to send is [`OfflineShadow::outgoing`]. On error the
+    /// shadow is unchanged.
+    ///
+    /// # Errors
+    /// [`crate::Error::TooDeep`] when a document nests deeper than [`merge::MAX_RECURSION`].
     pub fn resync(
         &mut self,
         version: u64,
         desired: Value,
         cloud_reported: Value,
         policy: &ConflictPolicy,
-    ) -> Vec<Pointer> {
+    ) -> Result<Vec<Pointer>> {
+        merge::guard(&desired)?;
+        let m = merge3(&self.acked, &self.local, &cloud_reported, policy)?;
         self.desired = desired;
         self.desired_version = version;
-        let m = merge3(&self.acked, &self.local, &cloud_reported, policy);
         self.local = m.value;
         self.acked = cloud_reported;
-        m.conflicts
+        Ok(m.conflicts)
     }
 }

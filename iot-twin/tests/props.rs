@@ -190,6 +190,13 @@ fn cbor_rejections() {
     let deep = [vec![0x81u8; 65], vec![0]].concat();
     assert!(matches!(cbor::from_slice(&deep), Err(Error::TooDeep { depth: 65, limit: 64 })));
     assert!(cbor::from_slice_with_depth(&deep, 65).is_ok());
+    // A caller's bound is capped at the recursion bound, so hostile nesting cannot overflow the
+    // stack even with usize::MAX.
+    let hostile = [vec![0x81u8; 100_000], vec![0]].concat();
+    assert!(matches!(
+        cbor::from_slice_with_depth(&hostile, usize::MAX),
+        Err(Error::TooDeep { depth: 257, limit: 256 })
+    ));
 }
 
 #[test]
@@ -242,18 +249,36 @@ mod offline {
     #[test]
     fn reports_coalesce_and_acks_advance_the_base() {
         let mut dev = OfflineShadow::new(json!({"fw": "1.0", "temp": 20, "mode": "eco"}));
-        assert_eq!(dev.outgoing(), None);
+        assert_eq!(dev.outgoing().unwrap(), None);
         dev.report(&json!({"temp": 21})).unwrap();
         dev.report(&json!({"mode": null})).unwrap();
         dev.report(&json!({"temp": 20})).unwrap(); // back to the acknowledged value: nothing to send for it
-        assert_eq!(dev.outgoing(), Some(json!({"mode": null})));
-        let sent = dev.outgoing().unwrap();
+        assert_eq!(dev.outgoing().unwrap(), Some(json!({"mode": null})));
+        let sent = dev.outgoing().unwrap().unwrap();
         dev.report(&json!({"fw": "2.0"})).unwrap(); // after sending, before the ack
         dev.acknowledge(&sent).unwrap();
-        assert_eq!(dev.outgoing(), Some(json!({"fw": "2.0"})));
+        assert_eq!(dev.outgoing().unwrap(), Some(json!({"fw": "2.0"})));
         dev.acknowledge(&json!({"fw": "2.0"})).unwrap();
-        assert_eq!(dev.outgoing(), None);
+        assert_eq!(dev.outgoing().unwrap(), None);
         assert_eq!(dev.local(), &json!({"fw": "2.0", "temp": 20}));
+    }
+
+    /// A null member held locally is sent as a deletion; members deleted locally are deleted in
+    /// the cloud too (a whole-document fallback would silently keep them).
+    #[test]
+    fn outgoing_sends_null_members_and_deletions_as_deletions() {
+        let mut dev = OfflineShadow::new(json!({"a": null, "b": 1, "c": {"d": 1, "e": null}}));
+        assert_eq!(dev.outgoing().unwrap(), Some(json!({"a": null, "c": {"e": null}})));
+        dev.acknowledge(&json!({"a": null, "c": {"e": null}})).unwrap();
+        assert_eq!(dev.outgoing().unwrap(), None);
+        dev.report(&json!({"b": null, "c": {"x": [null, 1]}})).unwrap();
+        let p = dev.outgoing().unwrap().unwrap();
+        assert_eq!(p, json!({"b": null, "c": {"x": [null, 1]}}));
+        let mut cloud = json!({"b": 1, "c": {"d": 1}});
+        merge::apply(&mut cloud, &p).unwrap();
+        // The cloud now holds the device's state, with its null members as absent members.
+        assert_eq!(dev.local(), &json!({"a": null, "c": {"d": 1, "e": null, "x": [null, 1]}}));
+        assert_eq!(cloud, json!({"c": {"d": 1, "x": [null, 1]}}));
     }
 
     #[test]
@@ -265,7 +290,7 @@ mod offline {
         assert_eq!(dev.on_desired(1, &json!({"a": 9})).unwrap(), Step::Stale);
         assert_eq!(dev.on_desired(4, &json!({"c": 4})).unwrap(), Step::Gap);
         assert_eq!(dev.desired(), (&json!({"a": 1, "b": 2}), 2));
-        dev.resync(4, json!({"a": 1, "b": 2, "c": 4}), json!({}), &ConflictPolicy::new(Winner::Local));
+        dev.resync(4, json!({"a": 1, "b": 2, "c": 4}), json!({}), &ConflictPolicy::new(Winner::Local)).unwrap();
         assert_eq!(dev.on_desired(5, &json!({"a": null})).unwrap(), Step::Applied);
         assert_eq!(dev.desired(), (&json!({"b": 2, "c": 4}), 5));
     }
@@ -276,7 +301,7 @@ mod offline {
         let local = json!({"fw": "2.0", "cfg": {"rate": 10, "mode": "eco"}, "label": "b", "list": [1, 2]});
         let cloud = json!({"fw": "1.0", "cfg": {"rate": 7, "mode": "fast"}, "label": "c", "gone": 1, "list": [3]});
         let policy = ConflictPolicy::new(Winner::Local).prefer(Pointer::parse("/cfg").unwrap(), Winner::Cloud);
-        let m = merge3(&base, &local, &cloud, &policy);
+        let m = merge3(&base, &local, &cloud, &policy).unwrap();
         // fw: local only; cfg/mode: cloud only; cfg/rate: both -> /cfg rule says cloud;
         // label and list: both -> default local; gone: deleted locally, unchanged in cloud -> deleted.
         assert_eq!(m.value, json!({"fw": "2.0", "cfg": {"rate": 7, "mode": "fast"}, "label": "b", "list": [1, 2]}));
@@ -284,10 +309,10 @@ mod offline {
         c.sort();
         assert_eq!(c, ["/cfg/rate", "/label", "/list"]);
         // Same change on both sides is no conflict.
-        let m = merge3(&json!({"a": 1}), &json!({"a": 2}), &json!({"a": 2}), &policy);
+        let m = merge3(&json!({"a": 1}), &json!({"a": 2}), &json!({"a": 2}), &policy).unwrap();
         assert!(m.conflicts.is_empty());
         // Deleted on one side, changed on the other: a conflict the policy resolves.
-        let m = merge3(&json!({"a": 1}), &json!({}), &json!({"a": 2}), &ConflictPolicy::new(Winner::Cloud));
+        let m = merge3(&json!({"a": 1}), &json!({}), &json!({"a": 2}), &ConflictPolicy::new(Winner::Cloud)).unwrap();
         assert_eq!((m.value, m.conflicts.len()), (json!({"a": 2}), 1));
     }
 
@@ -296,11 +321,30 @@ mod offline {
         let mut dev = OfflineShadow::new(json!({"fw": "1.0", "note": "x"}));
         dev.report(&json!({"fw": "2.0"})).unwrap(); // offline install
         // Meanwhile a back-end tool edited the reported note in the cloud.
-        let conflicts =
-            dev.resync(7, json!({"fw": "2.0"}), json!({"fw": "1.0", "note": "y"}), &ConflictPolicy::new(Winner::Local));
+        let conflicts = dev
+            .resync(7, json!({"fw": "2.0"}), json!({"fw": "1.0", "note": "y"}), &ConflictPolicy::new(Winner::Local))
+            .unwrap();
         assert!(conflicts.is_empty());
         assert_eq!(dev.local(), &json!({"fw": "2.0", "note": "y"}));
-        assert_eq!(dev.outgoing(), Some(json!({"fw": "2.0"})));
+        assert_eq!(dev.outgoing().unwrap(), Some(json!({"fw": "2.0"})));
+    }
+
+    /// A hostile cloud document nested past the recursion bound is refused, and the shadow is
+    /// left as it was.
+    #[test]
+    fn resync_refuses_documents_past_the_recursion_bound() {
+        let mut deep = json!(1);
+        for _ in 0..300 {
+            deep = json!({ "a": deep });
+        }
+        let p = ConflictPolicy::new(Winner::Local);
+        assert!(matches!(merge3(&json!({}), &json!({}), &deep, &p), Err(Error::TooDeep { .. })));
+        let mut dev = OfflineShadow::new(json!({"fw": "1.0"}));
+        dev.report(&json!({"fw": "2.0"})).unwrap();
+        let before = dev.clone();
+        assert!(matches!(dev.resync(9, json!({}), deep.clone(), &p), Err(Error::TooDeep { .. })));
+        assert!(matches!(dev.resync(9, deep, json!({}), &p), Err(Error::TooDeep { .. })));
+        assert_eq!(dev, before);
     }
 
     proptest! {
@@ -309,9 +353,9 @@ mod offline {
         #[test]
         fn merge3_one_sided(base in doc(), other in doc()) {
             let p = ConflictPolicy::new(Winner::Cloud);
-            let m = merge3(&base, &other, &base, &p);
+            let m = merge3(&base, &other, &base, &p).unwrap();
             prop_assert!(equal(&m.value, &other) && m.conflicts.is_empty());
-            let m = merge3(&base, &base, &other, &p);
+            let m = merge3(&base, &base, &other, &p).unwrap();
             prop_assert!(equal(&m.value, &other) && m.conflicts.is_empty());
         }
     }
