@@ -1,0 +1,30 @@
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod codes;
+pub mod command;
+
+mod digest;
+mod envelope;
+mod error;
+mod limits;
+mod manifest;
+mod processor;
+
+pub use codes::Section;
+pub use digest::{SuitDigest, sha256_bstr_wrapped};
+pub use envelope::{Authenticator, Envelope, Mac0Key, Sign1Key, VerifiedManifest};
+pub use error::{Error, PlatformError, Result};
+pub use limits::Limits;
+pub use manifest::{ComponentId, Components, Manifest, Member};
+pub use processor::{
+    Component, MemoryCounter, Outcome, Parameters, Platform, Processor, Record, RollbackCounter, Summary,
+};
+
+pub use iot_cose;
