@@ -200,6 +200,32 @@ impl CoseSigner for ed25519_dalek::SigningKey {
     }
 }
 
+/// A signer that writes another of the ids its signature type accepts, for example ESP256 (-9)
+/// instead of ES256 (-7) for a P-256 key (RFC 9864 fully-specified algorithms).
+#[derive(Debug, Clone, Copy)]
+pub struct WithAlgorithm<S> {
+    signer: S,
+    alg: Algorithm,
+}
+
+impl<S: CoseSigner> WithAlgorithm<S> {
+    /// Wraps `signer` to announce `alg`. Signing fails with an algorithm mismatch if `alg` is not one
+    /// of `S::Signature::ACCEPTS`.
+    pub fn new(signer: S, alg: Algorithm) -> Self {
+        Self { signer, alg }
+    }
+}
+
+impl<S: CoseSigner> CoseSigner for WithAlgorithm<S> {
+    type Signature = S::Signature;
+    fn try_sign_parts(&self, msg: &[&[u8]]) -> Result<Self::Signature, signature::Error> {
+        self.signer.try_sign_parts(msg)
+    }
+    fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+}
+
 /// A key that computes HMAC-SHA-256 for COSE_Mac0 (algorithms 4 and 5). Implement it for a
 /// secure element that holds the key; [`HmacKey`] is the software version.
 pub trait MacKey {

@@ -28,7 +28,7 @@ pub use build::{Mac0Builder, Sign1Builder};
 pub use crypto::Contiguous;
 #[cfg(feature = "p256")]
 pub use crypto::Prehashed;
-pub use crypto::{CoseSigner, CoseVerifier, HmacKey, MacKey, Multipart};
+pub use crypto::{CoseSigner, CoseVerifier, HmacKey, MacKey, Multipart, WithAlgorithm};
 pub use error::{Error, KeyError, Result};
 pub use header::{ContentType, HeaderMap, Headers, Label, Limits, ProtectedHeader, VerifyOptions, label};
 #[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]

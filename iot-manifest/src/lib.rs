@@ -17,6 +17,9 @@ mod limits;
 mod manifest;
 mod processor;
 
+#[cfg(feature = "alloc")]
+pub mod build;
+
 pub use codes::Section;
 pub use digest::{SuitDigest, sha256_bstr_wrapped};
 pub use envelope::{Authenticator, Envelope, Mac0Key, Sign1Key, VerifiedManifest};

@@ -58,6 +58,13 @@ impl Limits {
         self
     }
 
+    /// Sets [`Limits::max_depth`].
+    #[must_use]
+    pub fn max_depth(mut self, n: usize) -> Self {
+        self.max_depth = n;
+        self
+    }
+
     /// Sets [`Limits::max_steps`].
     #[must_use]
     pub fn max_steps(mut self, n: usize) -> Self {

@@ -2,7 +2,15 @@
 //! Appendix B examples (ES256), libcsuit's ESP256 re-signs, the derived negatives, and the
 //! extension vectors (trust domains, encryption, update management, TEEP), which must decode and
 //! authenticate or be refused with `Unsupported`, never crash.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions,
+    reason = "test code"
+)]
 
 use iot_manifest::iot_cose::{Error as CoseError, HmacKey, PublicKey};
 use iot_manifest::{Envelope, Error, Limits, Mac0Key, Member, Section};

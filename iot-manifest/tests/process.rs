@@ -1,0 +1,594 @@
+//! The processor against an in-memory platform: anti-rollback, every core condition and
+//! directive, soft-failure and try-each / run-sequence scoping, component index forms, integrated
+//! payloads, records, limits, and the spec's Appendix B manifests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions,
+    reason = "test code"
+)]
+
+use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder};
+use iot_manifest::codes::{condition as c, directive as d};
+use iot_manifest::command::{Command, Param, VendorId};
+use iot_manifest::iot_cose::p256::ecdsa::SigningKey;
+use iot_manifest::{
+    Component, Envelope, Error, Limits, MemoryCounter, Outcome, Platform, PlatformError, Processor, Record,
+    RollbackCounter, Section, Sign1Key,
+};
+use std::collections::HashMap;
+
+const VENDOR: [u8; 16] = [0xfa; 16];
+const CLASS: [u8; 16] = [0x14; 16];
+
+#[derive(Default)]
+struct Mem {
+    vendor: Vec<u8>,
+    class: Vec<u8>,
+    slots: HashMap<usize, u64>,
+    store: HashMap<usize, Vec<u8>>,
+    server: HashMap<String, Vec<u8>>,
+    records: Vec<Record>,
+    invoked: Vec<(usize, Option<Vec<u8>>)>,
+    fetched: Vec<String>,
+}
+
+impl Mem {
+    fn new() -> Self {
+        Self { vendor: VENDOR.to_vec(), class: CLASS.to_vec(), ..Self::default() }
+    }
+}
+
+impl Platform for Mem {
+    fn check_vendor_id(&mut self, _: Component<'_>, id: VendorId<'_>) -> bool {
+        id.bytes() == self.vendor
+    }
+    fn check_class_id(&mut self, _: Component<'_>, id: &[u8]) -> bool {
+        id == self.class
+    }
+    fn component_slot(&mut self, c: Component<'_>) -> Option<u64> {
+        self.slots.get(&c.index).copied()
+    }
+    fn read(&mut self, c: Component<'_>, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
+        let data = self.store.get(&c.index).ok_or(PlatformError::NoSuchComponent)?;
+        let start = usize::try_from(offset).unwrap().min(data.len());
+        let n = buf.len().min(data.len() - start);
+        buf[..n].copy_from_slice(&data[start..start + n]);
+        Ok(n)
+    }
+    fn write(&mut self, c: Component<'_>, data: &[u8]) -> Result<(), PlatformError> {
+        self.store.insert(c.index, data.to_vec());
+        Ok(())
+    }
+    fn fetch(&mut self, c: Component<'_>, uri: &str, _: Option<&[u8]>, max: Option<u64>) -> Result<(), PlatformError> {
+        self.fetched.push(uri.into());
+        let body = self.server.get(uri).ok_or(PlatformError::Fetch)?.clone();
+        if max.is_some_and(|m| body.len() as u64 > m) {
+            return Err(PlatformError::TooLarge);
+        }
+        self.store.insert(c.index, body);
+        Ok(())
+    }
+    fn copy(&mut self, dst: Component<'_>, src: Component<'_>) -> Result<(), PlatformError> {
+        let body = self.store.get(&src.index).ok_or(PlatformError::NoSuchComponent)?.clone();
+        self.store.insert(dst.index, body);
+        Ok(())
+    }
+    fn swap(&mut self, dst: Component<'_>, src: Component<'_>) -> Result<(), PlatformError> {
+        let a = self.store.remove(&dst.index).unwrap_or_default();
+        let b = self.store.remove(&src.index).unwrap_or_default();
+        self.store.insert(dst.index, b);
+        self.store.insert(src.index, a);
+        Ok(())
+    }
+    fn invoke(&mut self, c: Component<'_>, args: Option<&[u8]>) -> Result<(), PlatformError> {
+        self.invoked.push((c.index, args.map(<[u8]>::to_vec)));
+        Ok(())
+    }
+    fn record(&mut self, r: &Record) {
+        self.records.push(*r);
+    }
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_slice(&[0x42; 32]).unwrap()
+}
+
+fn sign(m: &ManifestBuilder) -> Vec<u8> {
+    EnvelopeBuilder::new(m.build().unwrap()).sign(&key()).unwrap().encode().unwrap()
+}
+
+fn update(env: &[u8], p: &mut Mem, counter: &mut MemoryCounter) -> Result<iot_manifest::Summary, Error> {
+    let env = Envelope::decode(env)?;
+    let m = env.authenticate(&Sign1Key(*key().verifying_key()))?;
+    Processor::<_, 4>::new(p).update(&m, counter)
+}
+
+fn boot(env: &[u8], p: &mut Mem, counter: &MemoryCounter) -> Result<iot_manifest::Summary, Error> {
+    let env = Envelope::decode(env)?;
+    let m = env.authenticate(&Sign1Key(*key().verifying_key()))?;
+    Processor::<_, 4>::new(p).boot(&m, counter)
+}
+
+const FW: &[u8] = b"firmware v2: the new image, long enough to span two 128-byte digest chunks of the processor. \
+                   padding padding padding padding padding padding padding padding padding padding";
+
+fn image_manifest(seq: u64) -> ManifestBuilder {
+    ManifestBuilder::for_images(seq, VENDOR, CLASS, &[Image::new(&[b"app"], FW).uri("https://fw.example/app.bin")])
+}
+
+#[test]
+fn update_then_boot_then_rollback_refused() {
+    let mut p = Mem::new();
+    p.server.insert("https://fw.example/app.bin".into(), FW.to_vec());
+    let mut counter = MemoryCounter(1);
+    let env = sign(&image_manifest(2));
+    let s = update(&env, &mut p, &mut counter).unwrap();
+    assert_eq!((s.sequence_number, s.counter, counter.0), (2, 2, 2));
+    assert_eq!(p.store[&0], FW);
+    assert_eq!(p.fetched, ["https://fw.example/app.bin"]);
+    boot(&env, &mut p, &counter).unwrap();
+    assert_eq!(p.invoked, [(0, None)]);
+
+    // Replay of the same manifest, and an older one: refused before any command runs.
+    let before = p.records.len();
+    assert!(matches!(update(&env, &mut p, &mut counter), Err(Error::Rollback { manifest: 2, stored: 2 })));
+    let old = sign(&image_manifest(1));
+    assert!(matches!(update(&old, &mut p, &mut counter), Err(Error::Rollback { manifest: 1, stored: 2 })));
+    assert!(matches!(boot(&old, &mut p, &counter), Err(Error::Rollback { manifest: 1, stored: 2 })));
+    assert_eq!(p.records.len(), before, "no command ran");
+    assert_eq!(counter.0, 2);
+}
+
+#[test]
+fn failures_do_not_advance_the_counter() {
+    // Wrong vendor.
+    let mut p = Mem::new();
+    p.vendor = vec![0; 16];
+    p.server.insert("https://fw.example/app.bin".into(), FW.to_vec());
+    let mut counter = MemoryCounter(0);
+    let err = update(&sign(&image_manifest(1)), &mut p, &mut counter).unwrap_err();
+    assert!(matches!(err, Error::ConditionFailed { code: c::VENDOR_ID, section: Section::Shared, .. }), "{err}");
+    assert_eq!(counter.0, 0);
+    assert!(p.fetched.is_empty());
+
+    // Wrong class.
+    let mut p = Mem::new();
+    p.class = vec![0; 16];
+    let err = update(&sign(&image_manifest(1)), &mut p, &mut counter).unwrap_err();
+    assert!(matches!(err, Error::ConditionFailed { code: c::CLASS_ID, .. }));
+
+    // The server delivers another image: image-match fails after the fetch.
+    let mut p = Mem::new();
+    let mut evil = FW.to_vec();
+    evil[5] ^= 1;
+    p.server.insert("https://fw.example/app.bin".into(), evil);
+    let err = update(&sign(&image_manifest(1)), &mut p, &mut counter).unwrap_err();
+    assert!(matches!(err, Error::ConditionFailed { code: c::IMAGE_MATCH, section: Section::Install, .. }));
+    assert_eq!(counter.0, 0);
+
+    // A truncated image.
+    let mut p = Mem::new();
+    p.server.insert("https://fw.example/app.bin".into(), FW[..FW.len() - 1].to_vec());
+    assert!(matches!(
+        update(&sign(&image_manifest(1)), &mut p, &mut counter),
+        Err(Error::ConditionFailed { code: c::IMAGE_MATCH, .. })
+    ));
+
+    // Fetch fails: a platform error, with the section and offset.
+    let mut p = Mem::new();
+    let err = update(&sign(&image_manifest(1)), &mut p, &mut counter).unwrap_err();
+    assert!(matches!(err, Error::Platform { error: PlatformError::Fetch, section: Section::Install, .. }));
+    assert_eq!(counter.0, 0);
+
+    // Larger than image-size.
+    let mut p = Mem::new();
+    p.server.insert("https://fw.example/app.bin".into(), [FW, b"x"].concat());
+    assert!(matches!(
+        update(&sign(&image_manifest(1)), &mut p, &mut counter),
+        Err(Error::Platform { error: PlatformError::TooLarge, .. })
+    ));
+}
+
+/// A counter whose storage fails to write.
+struct Broken(u64);
+impl RollbackCounter for Broken {
+    fn get(&self) -> Result<u64, PlatformError> {
+        Ok(self.0)
+    }
+    fn advance(&mut self, _: u64) -> Result<(), PlatformError> {
+        Err(PlatformError::Storage)
+    }
+}
+
+#[test]
+fn counter_failure_is_reported() {
+    let mut p = Mem::new();
+    p.server.insert("https://fw.example/app.bin".into(), FW.to_vec());
+    let env = sign(&image_manifest(3));
+    let m = Envelope::decode(&env).unwrap();
+    let m = m.authenticate(&Sign1Key(*key().verifying_key())).unwrap();
+    let err = Processor::<_, 4>::new(&mut p).update(&m, &mut Broken(0)).unwrap_err();
+    assert!(matches!(err, Error::Counter(PlatformError::Storage)));
+    // MemoryCounter never goes down.
+    assert_eq!(MemoryCounter(5).advance(4), Err(PlatformError::Denied));
+}
+
+#[test]
+fn integrated_payload_is_written_and_checked() {
+    let m = ManifestBuilder::for_images(1, VENDOR, CLASS, &[Image::new(&[b"app"], FW).uri("#app")]);
+    let env = EnvelopeBuilder::new(m.build().unwrap())
+        .integrated_payload("#app", FW.to_vec())
+        .sign(&key())
+        .unwrap()
+        .encode()
+        .unwrap();
+    let mut p = Mem::new();
+    update(&env, &mut p, &mut MemoryCounter(0)).unwrap();
+    assert_eq!(p.store[&0], FW);
+    assert!(p.fetched.is_empty(), "integrated payloads are not fetched");
+
+    // The wrong payload under the right name fails image-match.
+    let env = EnvelopeBuilder::new(m.build().unwrap())
+        .integrated_payload("#app", b"something else".to_vec())
+        .sign(&key())
+        .unwrap()
+        .encode()
+        .unwrap();
+    assert!(matches!(
+        update(&env, &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::ConditionFailed { code: c::IMAGE_MATCH, .. })
+    ));
+}
+
+fn shared_ids() -> SequenceBuilder {
+    SequenceBuilder::new()
+        .override_parameters(&Params::new().vendor_id(&VENDOR).class_id(&CLASS))
+        .condition(c::VENDOR_ID, 0)
+        .condition(c::CLASS_ID, 0)
+}
+
+fn custom(seq: u64, components: usize, install: &SequenceBuilder) -> Vec<u8> {
+    let mut m = ManifestBuilder::new(seq);
+    for i in 0..components {
+        m.component(&[&[u8::try_from(i).unwrap()]]);
+    }
+    sign(&m.shared_sequence(&shared_ids()).sequence(Section::Install, install))
+}
+
+#[test]
+fn try_each_selects_by_slot_and_soft_failure_defaults() {
+    let branch = |slot: u64, content: &[u8]| {
+        SequenceBuilder::new()
+            .override_parameters(&Params::new().component_slot(slot))
+            .condition(c::COMPONENT_SLOT, 3)
+            .override_parameters(&Params::new().content(content))
+    };
+    let install = SequenceBuilder::new()
+        .try_each(&[branch(0, b"for slot 0"), branch(1, b"for slot 1")], false)
+        .directive(d::WRITE, 0);
+    let env = custom(1, 1, &install);
+    for (slot, want) in [(0u64, &b"for slot 0"[..]), (1, b"for slot 1")] {
+        let mut p = Mem::new();
+        p.slots.insert(0, slot);
+        update(&env, &mut p, &mut MemoryCounter(0)).unwrap();
+        assert_eq!(p.store[&0], want);
+        let slot_checks: Vec<_> =
+            p.records.iter().filter(|r| r.command == c::COMPONENT_SLOT).map(|r| r.outcome).collect();
+        let expect = if slot == 0 { vec![Outcome::Success] } else { vec![Outcome::Failure(10), Outcome::Success] };
+        assert_eq!(slot_checks, expect);
+    }
+    // No branch matches: try-each fails as a condition of the install sequence.
+    let mut p = Mem::new();
+    p.slots.insert(0, 7);
+    let err = update(&env, &mut p, &mut MemoryCounter(0)).unwrap_err();
+    assert!(matches!(err, Error::ConditionFailed { code: d::TRY_EACH, section: Section::Install, .. }), "{err}");
+    // A trailing nil makes it succeed anyway.
+    let install = SequenceBuilder::new().try_each(&[branch(0, b"a"), branch(1, b"b")], true);
+    let mut p = Mem::new();
+    p.slots.insert(0, 7);
+    update(&custom(1, 1, &install), &mut p, &mut MemoryCounter(0)).unwrap();
+    // soft-failure false in a branch turns its failure into the try-each's failure at once.
+    let hard = SequenceBuilder::new()
+        .override_parameters(&Params::new().soft_failure(false).component_slot(0))
+        .condition(c::COMPONENT_SLOT, 0);
+    let install = SequenceBuilder::new().try_each(&[hard, branch(1, b"b")], true);
+    let mut p = Mem::new();
+    p.slots.insert(0, 1);
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut p, &mut MemoryCounter(0)),
+        Err(Error::ConditionFailed { code: d::TRY_EACH, .. })
+    ));
+}
+
+#[test]
+fn run_sequence_soft_failure_and_scope() {
+    let failing = |soft: bool| {
+        let mut s = SequenceBuilder::new();
+        if soft {
+            s = s.override_parameters(&Params::new().soft_failure(true));
+        }
+        s.condition(c::ABORT, 0).override_parameters(&Params::new().content(b"never"))
+    };
+    let install = SequenceBuilder::new()
+        .run_sequence(&failing(true))
+        .override_parameters(&Params::new().content(b"after"))
+        .directive(d::WRITE, 0);
+    let mut p = Mem::new();
+    update(&custom(1, 1, &install), &mut p, &mut MemoryCounter(0)).unwrap();
+    assert_eq!(p.store[&0], b"after");
+
+    let install = SequenceBuilder::new().run_sequence(&failing(false));
+    let err = update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)).unwrap_err();
+    assert!(matches!(err, Error::ConditionFailed { code: d::RUN_SEQUENCE, .. }), "{err}");
+
+    // soft-failure at the top level aborts.
+    let install = SequenceBuilder::new().override_parameters(&Params::new().soft_failure(true));
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::SoftFailureScope)
+    ));
+    // abort at the top level.
+    let install = SequenceBuilder::new().condition(c::ABORT, 2);
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::ConditionFailed { code: c::ABORT, .. })
+    ));
+}
+
+#[test]
+fn component_index_forms_copy_swap_write_check_content() {
+    let install = SequenceBuilder::new()
+        .set_component_index_all()
+        .override_parameters(&Params::new().content(b"same for all"))
+        .directive(d::WRITE, 0)
+        .condition(c::CHECK_CONTENT, 0)
+        .set_component_index(1)
+        .override_parameters(&Params::new().content(b"one"))
+        .directive(d::WRITE, 0)
+        .set_component_index(2)
+        .override_parameters(&Params::new().source_component(1))
+        .directive(d::COPY, 0)
+        .set_component_indices(&[0, 2])
+        .override_parameters(&Params::new().content(b"zero and two"))
+        .directive(d::WRITE, 0)
+        .set_component_index(0)
+        .override_parameters(&Params::new().source_component(1))
+        .directive(d::SWAP, 0)
+        .condition(c::CHECK_CONTENT, 0);
+    let mut p = Mem::new();
+    let err = update(&custom(1, 3, &install), &mut p, &mut MemoryCounter(0)).unwrap_err();
+    // After the swap component 0 holds "one", but its content parameter is still "zero and two".
+    assert!(matches!(err, Error::ConditionFailed { code: c::CHECK_CONTENT, component: Some(0), .. }), "{err}");
+    assert_eq!(p.store[&0], b"one");
+    assert_eq!(p.store[&1], b"zero and two");
+    assert_eq!(p.store[&2], b"zero and two");
+    // check-content ran once per component for `true`.
+    let checks = p.records.iter().filter(|r| r.command == c::CHECK_CONTENT).count();
+    assert_eq!(checks, 4);
+}
+
+#[test]
+fn missing_parameters_and_bad_indices() {
+    let install = SequenceBuilder::new().directive(d::FETCH, 0);
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::MissingParameter { command: 21, parameter: 21 })
+    ));
+    let install = SequenceBuilder::new().directive(d::COPY, 0);
+    assert!(matches!(
+        update(&custom(1, 2, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::MissingParameter { command: 22, parameter: 22 })
+    ));
+    // image-match without a digest is a failed condition, not a crash.
+    let install = SequenceBuilder::new().condition(c::IMAGE_MATCH, 0);
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::ConditionFailed { code: c::IMAGE_MATCH, .. })
+    ));
+    // An index past the component list is refused when the manifest is decoded.
+    let install = SequenceBuilder::new().set_component_index(3).directive(d::INVOKE, 0);
+    assert!(matches!(
+        update(&custom(1, 2, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::ComponentIndex { index: 3 })
+    ));
+    // Copy onto itself.
+    let install = SequenceBuilder::new().override_parameters(&Params::new().source_component(0)).directive(d::COPY, 0);
+    assert!(matches!(
+        update(&custom(1, 2, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::Malformed { .. })
+    ));
+    // Custom commands are refused unless the platform implements them.
+    let install = SequenceBuilder::new().custom(-300, &[0x01]);
+    assert!(matches!(
+        update(&custom(1, 1, &install), &mut Mem::new(), &mut MemoryCounter(0)),
+        Err(Error::Platform { error: PlatformError::Unsupported, .. })
+    ));
+}
+
+#[test]
+fn work_and_capacity_are_bounded() {
+    // Nested run-sequence over all components multiplies work: the step budget stops it.
+    let mut inner =
+        SequenceBuilder::new().set_component_index_all().override_parameters(&Params::new().vendor_id(&VENDOR));
+    for _ in 0..4 {
+        inner = SequenceBuilder::new().set_component_index_all().run_sequence(&inner);
+    }
+    let env = custom(1, 4, &inner);
+    let m = Envelope::decode(&env).unwrap();
+    let limits = Limits::default().max_steps(200);
+    let m = m.authenticate_with(&Sign1Key(*key().verifying_key()), &limits).unwrap();
+    let mut p = Mem::new();
+    let r = Processor::<_, 4>::new(&mut p).update(&m, &mut MemoryCounter(0));
+    assert!(matches!(r, Err(Error::StepLimit)), "{r:?}");
+    // More components than the processor's capacity.
+    let mut p = Mem::new();
+    assert!(matches!(
+        Processor::<_, 2>::new(&mut p).update(&m, &mut MemoryCounter(0)),
+        Err(Error::LimitExceeded { limit: 2, .. })
+    ));
+    // Nesting deeper than the limit is refused at decode.
+    let limits = Limits::default().max_depth(3);
+    assert!(matches!(
+        Envelope::decode(&env).unwrap().authenticate_with(&Sign1Key(*key().verifying_key()), &limits),
+        Err(Error::LimitExceeded { what: "sequence nesting", .. })
+    ));
+}
+
+#[test]
+fn records_carry_section_offset_and_policy() {
+    let mut p = Mem::new();
+    p.server.insert("https://fw.example/app.bin".into(), FW.to_vec());
+    update(&sign(&image_manifest(1)), &mut p, &mut MemoryCounter(0)).unwrap();
+    let fetch = p.records.iter().find(|r| r.command == d::FETCH).unwrap();
+    assert_eq!((fetch.section, fetch.policy, fetch.outcome), (Section::Install, 2, Outcome::Success));
+    assert!(fetch.offset > 0);
+    let vendor = p.records.iter().find(|r| r.command == c::VENDOR_ID).unwrap();
+    assert_eq!((vendor.section, vendor.policy), (Section::Shared, 15));
+}
+
+mod appendix_b {
+    use super::*;
+    use iot_manifest::iot_cose::PublicKey;
+
+    const VENDOR_B: [u8; 16] =
+        [0xfa, 0x6b, 0x4a, 0x53, 0xd5, 0xad, 0x5f, 0xdf, 0xbe, 0x9d, 0xe6, 0x63, 0xe4, 0xd4, 0x1f, 0xfe];
+    const CLASS_B: [u8; 16] =
+        [0x14, 0x92, 0xaf, 0x14, 0x25, 0x69, 0x5e, 0x48, 0xbf, 0x42, 0x9b, 0x2d, 0x51, 0xf2, 0xab, 0x45];
+
+    fn run(name: &str, p: &mut Mem, boot: bool) -> Option<Result<iot_manifest::Summary, Error>> {
+        let d = iot_test_vectors::area("suit")?;
+        let bytes = std::fs::read(d.join(format!("manifest/{name}.suit"))).unwrap();
+        let pem = std::fs::read_to_string(d.join("keys/suit-examples-p256-public.pem")).unwrap();
+        let key = PublicKey::from_pem(&pem).unwrap();
+        let env = Envelope::decode(&bytes).unwrap();
+        let m = env.authenticate(&key).unwrap();
+        let mut proc = Processor::<_, 4>::new(p);
+        Some(if boot { proc.boot(&m, &MemoryCounter(0)) } else { proc.update(&m, &mut MemoryCounter(0)) })
+    }
+
+    fn platform() -> Mem {
+        Mem { vendor: VENDOR_B.to_vec(), class: CLASS_B.to_vec(), ..Mem::default() }
+    }
+
+    #[test]
+    fn example0_secure_boot_reaches_image_match() {
+        // Vendor and class match; the placeholder digest has no preimage, so validate fails
+        // exactly at image-match and invoke never runs.
+        let mut p = platform();
+        p.store.insert(0, vec![0; 34768]);
+        let Some(r) = run("example0", &mut p, true) else { return };
+        assert!(matches!(r, Err(Error::ConditionFailed { code: 3, section: Section::Validate, .. })), "{r:?}");
+        assert!(p.invoked.is_empty());
+        let passed: Vec<_> = p.records.iter().filter(|r| r.outcome == Outcome::Success).map(|r| r.command).collect();
+        assert_eq!(passed, [c::VENDOR_ID, c::CLASS_ID]);
+        // A device of another class stops at the class check.
+        let mut p = platform();
+        p.class = vec![0; 16];
+        let r = run("example0", &mut p, true).unwrap();
+        assert!(matches!(r, Err(Error::ConditionFailed { code: 2, section: Section::Shared, .. })));
+    }
+
+    #[test]
+    fn example1_fetches_from_the_manifest_uri() {
+        let mut p = platform();
+        p.server.insert("http://example.com/file.bin".into(), vec![0; 34768]);
+        let Some(r) = run("example1", &mut p, false) else { return };
+        assert_eq!(p.fetched, ["http://example.com/file.bin"]);
+        assert!(matches!(r, Err(Error::ConditionFailed { code: 3, section: Section::Install, .. })));
+    }
+
+    #[test]
+    fn example3_try_each_picks_the_slot() {
+        for (slot, uri) in [(0, "http://example.com/file1.bin"), (1, "http://example.com/file2.bin")] {
+            let mut p = platform();
+            p.slots.insert(0, slot);
+            p.server.insert(uri.into(), vec![1; 10]);
+            let Some(r) = run("example3", &mut p, false) else { return };
+            assert_eq!(p.fetched, [uri]);
+            assert!(matches!(r, Err(Error::ConditionFailed { code: 3, .. })));
+        }
+    }
+
+    #[test]
+    fn example4_and_example5_multi_component() {
+        let mut p = platform();
+        p.server.insert("http://example.com/file.bin".into(), vec![1; 10]);
+        let Some(r) = run("example4", &mut p, false) else { return };
+        // payload-fetch stores into component 1, then its image-match fails.
+        assert_eq!(p.store.get(&1).map(Vec::len), Some(10));
+        assert!(matches!(r, Err(Error::ConditionFailed { code: 3, section: Section::PayloadFetch, .. })), "{r:?}");
+
+        let mut p = platform();
+        p.server.insert("http://example.com/file1.bin".into(), vec![1; 10]);
+        p.server.insert("http://example.com/file2.bin".into(), vec![2; 10]);
+        let r = run("example5", &mut p, false).unwrap();
+        // Component 0 is fetched and checked first; its image-match fails before component 1.
+        assert_eq!(p.fetched, ["http://example.com/file1.bin"]);
+        assert!(matches!(r, Err(Error::ConditionFailed { code: 3, section: Section::Install, .. })));
+    }
+
+    #[test]
+    fn example2_severed_install_cannot_run() {
+        let Some(d) = iot_test_vectors::area("suit") else { return };
+        let bytes = std::fs::read(d.join("manifest/example2.severed.suit")).unwrap();
+        let pem = std::fs::read_to_string(d.join("keys/suit-examples-p256-public.pem")).unwrap();
+        let key = PublicKey::from_pem(&pem).unwrap();
+        let env = Envelope::decode(&bytes).unwrap();
+        let m = env.authenticate(&key).unwrap();
+        let mut p = platform();
+        let r = Processor::<_, 4>::new(&mut p).update(&m, &mut MemoryCounter(0));
+        assert!(matches!(r, Err(Error::SeveredAbsent { key: 20 })));
+    }
+
+    #[test]
+    fn extensions_are_refused_as_unsupported() {
+        let Some(d) = iot_test_vectors::area("suit") else { return };
+        let pem = std::fs::read_to_string(d.join("keys/suit-examples-p256-public.pem")).unwrap();
+        let key = PublicKey::from_pem(&pem).unwrap();
+        for f in [
+            "trust-domains/example1_process.suit",
+            "trust-domains/example2_integrated.suit",
+            "update-management/exampleU2.suit",
+            "firmware-encryption/suit-manifest-es-ecdh-content.suit",
+            "teep-example-D",
+        ] {
+            let path = if f.contains('/') { d.join(f) } else { d.join(format!("teep/{f}.suit")) };
+            let bytes = std::fs::read(path).unwrap();
+            let m = Envelope::decode(&bytes).unwrap().authenticate(&key).unwrap();
+            let mut p = platform();
+            // Sequence numbers here start at 0, so boot (which accepts an equal counter) reaches the
+            // extension; update would stop at the rollback check first.
+            let r = if m.sequence_number() > 0 {
+                Processor::<_, 4>::new(&mut p).update(&m, &mut MemoryCounter(0))
+            } else {
+                Processor::<_, 4>::new(&mut p).boot(&m, &MemoryCounter(0))
+            };
+            assert!(matches!(r, Err(Error::Unsupported { .. })), "{f}: {r:?}");
+        }
+        // U0 and U1 have sequence number 0 and only an install sequence, so no procedure reaches
+        // them on a device; their install sequences decode to the extension commands that the
+        // processor refuses (copy-params 35, override-multiple 34).
+        for (f, code) in [("exampleU0", 35), ("exampleU1", 34)] {
+            let bytes = std::fs::read(d.join(format!("update-management/{f}.suit"))).unwrap();
+            let m = Envelope::decode(&bytes).unwrap().authenticate(&key).unwrap();
+            let install = m.section(Section::Install).unwrap().unwrap();
+            let codes: Vec<i64> = install.commands().map(|c| c.unwrap().1.code()).collect();
+            assert!(codes.contains(&code), "{f}: {codes:?}");
+            let ext = install.commands().map(|c| c.unwrap().1).any(|c| matches!(c, Command::Extension { .. }));
+            assert!(ext, "{f}");
+        }
+        // U3 (sequence number 0 too) sets component-metadata (30), an extension parameter.
+        let bytes = std::fs::read(d.join("update-management/exampleU3.suit")).unwrap();
+        let m = Envelope::decode(&bytes).unwrap().authenticate(&key).unwrap();
+        let fetch = m.section(Section::PayloadFetch).unwrap().unwrap();
+        let has_metadata = fetch.commands().any(|c| match c.unwrap().1 {
+            Command::OverrideParameters(map) => map.iter().any(|p| matches!(p.unwrap(), Param::Extension(30, _))),
+            _ => false,
+        });
+        assert!(has_metadata);
+    }
+}
