@@ -341,6 +341,15 @@ impl Image {
     }
 }
 
+/// How a member appears in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    Inline(Vec<u8>),
+    Sever(Vec<u8>),
+    /// Severed elsewhere: only the encoded `SUIT_Digest` is known.
+    Digest(Vec<u8>),
+}
+
 /// A manifest under construction: components, the shared sequence, command sequences, text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ManifestBuilder {
@@ -348,8 +357,7 @@ pub struct ManifestBuilder {
     components: Vec<Vec<Vec<u8>>>,
     shared: Option<Vec<u8>>,
     reference_uri: Option<String>,
-    /// (key, encoded member, severed)
-    members: Vec<(u64, Vec<u8>, bool)>,
+    members: Vec<(u64, Body)>,
 }
 
 impl ManifestBuilder {
@@ -461,11 +469,27 @@ impl ManifestBuilder {
         self
     }
 
-    fn member(mut self, key: u64, body: Vec<u8>) -> Self {
-        self.members.retain(|(k, _, _)| *k != key);
-        self.members.push((key, body, false));
-        self.members.sort_by_key(|(k, _, _)| *k);
+    fn member(self, key: u64, body: Vec<u8>) -> Self {
+        self.put(key, Body::Inline(body))
+    }
+
+    fn put(mut self, key: u64, body: Body) -> Self {
+        self.members.retain(|(k, _)| *k != key);
+        self.members.push((key, body));
+        self.members.sort_by_key(|(k, _)| *k);
         self
+    }
+
+    /// Records a member (16, 20, 23) that was severed elsewhere, by its encoded `SUIT_Digest`.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for a member that is not severable; decode errors of the digest.
+    pub fn severed_digest(self, key: u64, encoded_digest: &[u8]) -> Result<Self> {
+        if !matches!(key, 16 | 20 | 23) {
+            return Err(Error::Unsupported { what: "severable member", code: i64::try_from(key).unwrap_or(0) });
+        }
+        crate::SuitDigest::decode(encoded_digest)?;
+        Ok(self.put(key, Body::Digest(encoded_digest.to_vec())))
     }
 
     /// Severs a member (payload-fetch 16, install 20, text 23): the manifest keeps its digest and
@@ -477,9 +501,10 @@ impl ManifestBuilder {
         if !matches!(key, 16 | 20 | 23) {
             return Err(Error::Unsupported { what: "severable member", code: i64::try_from(key).unwrap_or(0) });
         }
-        let m =
-            self.members.iter_mut().find(|(k, _, _)| *k == key).ok_or(Error::Missing { what: "member to sever" })?;
-        m.2 = true;
+        let m = self.members.iter_mut().find(|(k, _)| *k == key).ok_or(Error::Missing { what: "member to sever" })?;
+        if let Body::Inline(body) = &mut m.1 {
+            m.1 = Body::Sever(core::mem::take(body));
+        }
         Ok(self)
     }
 
@@ -514,16 +539,19 @@ impl ManifestBuilder {
             let _ = enc(&mut m).uint(4).and_then(|e| e.str(uri));
         }
         let mut severed = Vec::new();
-        for (k, body, sever) in &self.members {
-            if *k != crate::codes::TEXT {
-                check_not_empty(body)?;
-            }
+        for (k, body) in &self.members {
             let _ = enc(&mut m).uint(*k);
-            if *sever {
-                m.extend_from_slice(&digest_of(&sha256_bstr_wrapped(body)));
-                severed.push((*k, body.clone()));
-            } else {
-                put_bytes(&mut m, body);
+            match body {
+                Body::Inline(b) | Body::Sever(b) if *k != crate::codes::TEXT => check_not_empty(b)?,
+                _ => {}
+            }
+            match body {
+                Body::Inline(b) => put_bytes(&mut m, b),
+                Body::Sever(b) => {
+                    m.extend_from_slice(&digest_of(&sha256_bstr_wrapped(b)));
+                    severed.push((*k, b.clone()));
+                }
+                Body::Digest(d) => m.extend_from_slice(d),
             }
         }
         Ok(BuiltManifest { manifest: m, members: severed })
