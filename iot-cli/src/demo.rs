@@ -55,7 +55,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
         }
     };
     println!("iot demo: device security lifecycle (working in {})", dir.display());
-    let mut s = Steps { n: 0, total: 7 };
+    let mut s = Steps { n: 0, total: 8 };
 
     s.step("vendor creates its firmware-signing key (ES256, P-256)");
     let vendor = PrivateKey::generate(Algorithm::ES256)?;
@@ -135,6 +135,9 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     let v = CoseMac0::decode(msg)?.verify(&HmacKey::new(&shared), b"")?;
     println!("  telemetry: {n} bytes built in a fixed buffer, {} tag valid", v.alg());
 
+    s.step("SUIT: the vendor signs manifests for firmware v1 and v2; the device installs both, then refuses a replay");
+    manifest_step(dir, &vendor, &vendor_pub)?;
+
     s.step("twin: the cloud sets the desired firmware, the device reports it installed, the delta empties");
     let mut shadow = iot_twin::aws::Shadow::new();
     shadow.update(&serde_json::json!({"state": {"reported": {"firmware": {"version": "1.0.0"}, "temp_c": 21.5}}}))?;
@@ -161,6 +164,62 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
 
     println!("\ndemo complete: {} steps passed", s.n);
     Ok(Outcome::Ok)
+}
+
+fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Result<(), Failure> {
+    use crate::manifest::{DirPlatform, FileCounter, build_from_spec, process_envelope};
+    const VENDOR_ID: &str = "fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe";
+    const CLASS_ID: &str = "1492af14-2569-5e48-bf42-9b2d51f2ab45";
+    let mut envelopes = Vec::new();
+    for (seq, seed) in [(1u64, 0x0000_1111u32), (2, 0x0000_2222)] {
+        let name = format!("app-v{seq}.bin");
+        keys::write(&dir.join(&name), &firmware(64 * 1024, seed))?;
+        let spec = serde_json::json!({
+            "sequence_number": seq,
+            "vendor_id": VENDOR_ID,
+            "class_id": CLASS_ID,
+            "components": [{"id": [hex::encode("app")], "image": name, "uri": format!("https://updates.example/{name}")}],
+            "text": {"description": format!("app firmware v{seq}")},
+        });
+        let env = build_from_spec(&spec, dir, vendor)?;
+        let file = format!("app-v{seq}.suit");
+        keys::write(&dir.join(&file), &env)?;
+        println!("  {file}: {} bytes, sequence number {seq}, signed ES256", env.len());
+        envelopes.push(env);
+    }
+    let slots = dir.join("device-slots");
+    std::fs::create_dir_all(&slots)?;
+    let mut device = DirPlatform {
+        slots: slots.clone(),
+        fetch_dir: Some(dir.to_path_buf()),
+        vendor: crate::manifest::uuid(VENDOR_ID)?,
+        class: crate::manifest::uuid(CLASS_ID)?,
+        records: Vec::new(),
+        log: Vec::new(),
+        quiet: true,
+    };
+    let mut counter = FileCounter(dir.join("device-counter"));
+    for (i, env) in envelopes.iter().enumerate() {
+        let seq = process_envelope(env, vendor_pub, &mut device, &mut counter, true, true)
+            .map_err(|e| Failure(format!("manifest v{}: {e}", i.saturating_add(1))))?;
+        let checks = device.records.iter().filter(|r| r.outcome == iot_manifest::Outcome::Success).count();
+        println!(
+            "  device: v{} authenticated, fetched, image-match ok, invoked ({} checks passed); counter now {seq}",
+            i.saturating_add(1),
+            checks
+        );
+        device.records.clear();
+    }
+    let installed = std::fs::read(slots.join("app"))?;
+    if installed != std::fs::read(dir.join("app-v2.bin"))? {
+        return Err(Failure("slot does not hold v2".into()));
+    }
+    let first = envelopes.first().ok_or_else(|| Failure("no envelope".into()))?;
+    match process_envelope(first, vendor_pub, &mut device, &mut counter, true, false) {
+        Err(e @ iot_manifest::Error::Rollback { .. }) => println!("  rejected as expected: replayed v1 manifest: {e}"),
+        other => return Err(Failure(format!("replayed manifest was not refused: {other:?}"))),
+    }
+    Ok(())
 }
 
 fn fmt_delta(shadow: &iot_twin::aws::Shadow) -> String {

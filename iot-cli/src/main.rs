@@ -15,6 +15,7 @@
 mod cose;
 mod demo;
 mod keys;
+mod manifest;
 mod twin;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,9 @@ enum Command {
     /// COSE_Sign1 keys, signing and verification (RFC 9052).
     #[command(subcommand)]
     Cose(cose::CoseCommand),
+    /// SUIT firmware manifests: create, verify, show, sever, and process on a reference device.
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
     /// Device twin documents: RFC 7396 merge and diff, RFC 6902 patch and diff.
     #[command(subcommand)]
     Twin(twin::TwinCommand),
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Cose(c) => cose::run(c),
+        Command::Manifest(c) => manifest::run(c),
         Command::Twin(c) => twin::run(c),
         Command::Demo(a) => demo::run(&a),
     };

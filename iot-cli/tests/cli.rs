@@ -146,7 +146,8 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 4, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 5, "{text}");
+    assert!(text.contains("replayed v1 manifest: rollback"), "{text}");
     assert!(text.contains("device reports fw 2.0.0 -> delta empty"), "{text}");
 }
 
@@ -219,4 +220,171 @@ fn twin_delta_aws_and_azure() {
     assert_eq!(code(&out), 0, "{out:?}");
     assert_eq!(json(&out), serde_json::json!({}));
     assert_eq!(code(&iot(d.path(), &["twin", "delta", "twin.json"])), 2, "no state member for aws");
+}
+
+mod manifest {
+    use super::*;
+
+    const VENDOR: &str = "fa6b4a53d5ad5fdfbe9de663e4d41ffe";
+    const CLASS: &str = "1492af1425695e48bf429b2d51f2ab45";
+
+    fn setup(seq: u64, d: &Path) {
+        if !d.join("k.pem").exists() {
+            keygen(d, "ES256");
+        }
+        std::fs::write(d.join("fw.bin"), vec![0x5a; 3000]).unwrap();
+        let spec = serde_json::json!({
+            "sequence_number": seq,
+            "vendor_id": VENDOR,
+            "class_id": CLASS,
+            "components": [{"id": ["617070"], "image": "fw.bin", "uri": "https://cdn.example/fw.bin"}],
+            "text": {"description": "test"},
+        });
+        std::fs::write(d.join(format!("spec{seq}.json")), spec.to_string()).unwrap();
+        let out = iot(
+            d,
+            &[
+                "manifest",
+                "create",
+                "--spec",
+                &format!("spec{seq}.json"),
+                "--key",
+                "k.pem",
+                "-o",
+                &format!("m{seq}.suit"),
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+    }
+
+    fn process(d: &Path, file: &str, vendor: &str) -> Output {
+        iot(
+            d,
+            &[
+                "manifest",
+                "process",
+                "--key",
+                "p.pem",
+                file,
+                "--slots",
+                "slots",
+                "--counter",
+                "counter",
+                "--vendor-id",
+                vendor,
+                "--class-id",
+                CLASS,
+                "--fetch-dir",
+                ".",
+                "--json",
+            ],
+        )
+    }
+
+    #[test]
+    fn create_verify_show_sever() {
+        let d = tempfile::tempdir().unwrap();
+        setup(4, d.path());
+        let out = iot(d.path(), &["manifest", "verify", "--key", "p.pem", "m4.suit", "--json"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let j = json(&out);
+        assert_eq!(j["valid"], true);
+        assert_eq!(j["sequence_number"], 4);
+        assert_eq!(j["components"][0]["id"][0], "617070");
+        assert_eq!(j["components"][0]["image_size"], 3000);
+        assert_eq!(j["components"][0]["image_digest"], hex::encode(iot_sha256(&[0x5a; 3000])));
+        assert_eq!(j["components"][0]["uri"], "https://cdn.example/fw.bin");
+        assert_eq!(j["manifest_digest"].as_str().unwrap().len(), 64);
+
+        let out = iot(d.path(), &["manifest", "show", "m4.suit", "--json"]);
+        assert_eq!(code(&out), 0);
+        let j = json(&out);
+        assert_eq!(j["verified"], false);
+        assert_eq!(j["manifest"]["manifest-sequence-number"], 4);
+        let out = iot(d.path(), &["manifest", "show", "m4.suit", "--diag"]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("UNVERIFIED"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("107("));
+        let out = iot(d.path(), &["manifest", "show", "m4.suit"]);
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("UNVERIFIED"));
+
+        // Another key: exit 1 with a reason.
+        let other = tempfile::tempdir().unwrap();
+        keygen(other.path(), "ES256");
+        let out = iot(
+            d.path(),
+            &["manifest", "verify", "--key", other.path().join("p.pem").to_str().unwrap(), "m4.suit", "--json"],
+        );
+        assert_eq!(code(&out), 1);
+        let j = json(&out);
+        assert_eq!(j["valid"], false);
+        assert!(j["reason"].as_str().unwrap().contains("signature"));
+        // A flipped byte in the manifest.
+        let mut bytes = std::fs::read(d.path().join("m4.suit")).unwrap();
+        let n = bytes.len();
+        bytes[n - 20] ^= 1;
+        std::fs::write(d.path().join("bad.suit"), &bytes).unwrap();
+        let out = iot(d.path(), &["manifest", "verify", "--key", "p.pem", "bad.suit", "--json"]);
+        assert_eq!(code(&out), 1);
+        // Missing file: exit 2.
+        assert_eq!(code(&iot(d.path(), &["manifest", "verify", "--key", "p.pem", "nope.suit"])), 2);
+
+        let out = iot(d.path(), &["manifest", "sever", "m4.suit", "-o", "s.suit", "--member", "text"]);
+        assert_eq!(code(&out), 0);
+        let out = iot(d.path(), &["manifest", "verify", "--key", "p.pem", "s.suit", "--json"]);
+        assert_eq!(code(&out), 0, "severing never breaks the signature");
+    }
+
+    fn iot_sha256(data: &[u8]) -> Vec<u8> {
+        use iot_manifest::build::sha256_suit_digest;
+        // The SUIT_Digest encoding ends with the 32 digest bytes.
+        let d = sha256_suit_digest(data);
+        d[d.len() - 32..].to_vec()
+    }
+
+    #[test]
+    fn process_installs_and_refuses_rollback_and_wrong_devices() {
+        let d = tempfile::tempdir().unwrap();
+        setup(1, d.path());
+        setup(2, d.path());
+        let out = process(d.path(), "m1.suit", VENDOR);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let j = json(&out);
+        assert_eq!(j["ok"], true);
+        assert_eq!(j["counter"], 1);
+        assert_eq!(std::fs::read(d.path().join("slots/app")).unwrap(), vec![0x5a; 3000]);
+        assert_eq!(code(&process(d.path(), "m2.suit", VENDOR)), 0);
+        assert_eq!(std::fs::read_to_string(d.path().join("counter")).unwrap().trim(), "2");
+        // Replay of the older manifest: exit 1, flagged as rollback, counter unchanged.
+        let out = process(d.path(), "m1.suit", VENDOR);
+        assert_eq!(code(&out), 1);
+        let j = json(&out);
+        assert_eq!(
+            (j["ok"].clone(), j["rollback"].clone(), j["counter"].clone()),
+            (false.into(), true.into(), 2.into())
+        );
+        // A device of another vendor.
+        let e = tempfile::tempdir().unwrap();
+        setup(1, e.path());
+        let out = process(e.path(), "m1.suit", "00000000000000000000000000000000");
+        assert_eq!(code(&out), 1);
+        assert!(json(&out)["reason"].as_str().unwrap().contains("condition 1"));
+        assert!(!e.path().join("counter").exists());
+    }
+
+    #[test]
+    fn spec_vectors_verify_and_unsigned_are_refused() {
+        let Some(v) = iot_test_vectors::area("suit") else { return };
+        let d = tempfile::tempdir().unwrap();
+        let key = v.join("keys/suit-examples-p256-public.pem");
+        for (f, ok, seq) in [("manifest/example3.suit", 0, 3), ("manifest/example3.unsigned.suit", 1, 3)] {
+            let out = iot(
+                d.path(),
+                &["manifest", "verify", "--key", key.to_str().unwrap(), v.join(f).to_str().unwrap(), "--json"],
+            );
+            assert_eq!(code(&out), ok, "{f}: {out:?}");
+            let j = json(&out);
+            assert_eq!(j["sequence_number"], seq);
+            assert_eq!(j["manifest_digest"].as_str().unwrap()[..8], *"f6d44a62");
+        }
+    }
 }

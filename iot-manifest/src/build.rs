@@ -456,6 +456,16 @@ impl ManifestBuilder {
         }
     }
 
+    /// Removes a command sequence or the text (by member key; the shared sequence with `None`).
+    #[must_use]
+    pub fn without(mut self, key: Option<u64>) -> Self {
+        match key {
+            Some(k) => self.members.retain(|(m, _)| *m != k),
+            None => self.shared = None,
+        }
+        self
+    }
+
     /// Sets `suit-text` from an encoded text map (see [`text_map`]).
     #[must_use]
     pub fn text(self, encoded: &[u8]) -> Self {

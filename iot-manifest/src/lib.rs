@@ -19,6 +19,8 @@ mod processor;
 
 #[cfg(feature = "alloc")]
 pub mod build;
+#[cfg(feature = "alloc")]
+pub mod render;
 
 pub use codes::Section;
 pub use digest::{SuitDigest, sha256_bstr_wrapped};

@@ -1,0 +1,613 @@
+//! `iot manifest create|verify|show|sever|process`: SUIT manifests from the build pipeline to the
+//! device.
+
+use crate::{Failure, Outcome, keys};
+use clap::{Args, Subcommand, ValueEnum};
+use iot_cose::{Algorithm, PrivateKey, PublicKey, WithAlgorithm};
+use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, text_map};
+use iot_manifest::command::VendorId;
+use iot_manifest::{
+    Component, Envelope, Error, Limits, Outcome as RecordOutcome, Platform, PlatformError, Processor, Record,
+    RollbackCounter, Section, VerifiedManifest, render,
+};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ManifestCommand {
+    /// Build and sign a SUIT envelope from a JSON spec (schema in the iot-manifest README).
+    Create(CreateArgs),
+    /// Authenticate an envelope and check its members.
+    Verify(VerifyArgs),
+    /// Print an envelope WITHOUT verifying it: summary, JSON or CBOR diagnostic notation.
+    Show(ShowArgs),
+    /// Remove severable members (install, payload-fetch, text) or integrated payloads.
+    Sever(SeverArgs),
+    /// Run the device side against a directory-backed reference platform.
+    Process(ProcessArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// The manifest description (JSON).
+    #[arg(long)]
+    spec: PathBuf,
+    /// Signing key (PEM or COSE_Key): P-256 or Ed25519.
+    #[arg(long)]
+    key: PathBuf,
+    /// Output envelope.
+    #[arg(short = 'o', long = "out")]
+    out: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Public key (PEM or COSE_Key; a private key file works too).
+    #[arg(long)]
+    key: PathBuf,
+    /// The envelope.
+    input: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The envelope.
+    input: PathBuf,
+    /// As JSON.
+    #[arg(long, conflicts_with = "diag")]
+    json: bool,
+    /// As CBOR diagnostic notation.
+    #[arg(long)]
+    diag: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MemberName {
+    PayloadFetch,
+    Install,
+    Text,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SeverArgs {
+    /// The envelope.
+    input: PathBuf,
+    /// Output envelope.
+    #[arg(short = 'o', long = "out")]
+    out: PathBuf,
+    /// Members to remove (repeatable). Default: all severable members.
+    #[arg(long, value_enum)]
+    member: Vec<MemberName>,
+    /// Also remove integrated payloads.
+    #[arg(long)]
+    payloads: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Procedure {
+    /// payload-fetch, install, validate; advances the counter.
+    Update,
+    /// validate, load, invoke.
+    Boot,
+    /// update, then boot.
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProcessArgs {
+    /// Public key the device trusts.
+    #[arg(long)]
+    key: PathBuf,
+    /// The envelope.
+    input: PathBuf,
+    /// Directory of component slots: one file per component.
+    #[arg(long)]
+    slots: PathBuf,
+    /// File holding the monotonic counter (decimal; absent = 0).
+    #[arg(long)]
+    counter: PathBuf,
+    /// The device's vendor id (16 bytes, hex).
+    #[arg(long = "vendor-id")]
+    vendor_id: String,
+    /// The device's class id (16 bytes, hex).
+    #[arg(long = "class-id")]
+    class_id: String,
+    /// Directory that http(s) URIs resolve into (by the URI's last path segment).
+    #[arg(long = "fetch-dir")]
+    fetch_dir: Option<PathBuf>,
+    /// Which procedure to run.
+    #[arg(long, value_enum, default_value = "both")]
+    procedure: Procedure,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(cmd: ManifestCommand) -> Result<Outcome, Failure> {
+    match cmd {
+        ManifestCommand::Create(a) => create(&a),
+        ManifestCommand::Verify(a) => verify(&a),
+        ManifestCommand::Show(a) => show(&a),
+        ManifestCommand::Sever(a) => sever(&a),
+        ManifestCommand::Process(a) => process(&a),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
+}
+
+/// A 16-byte UUID from 32 hex digits, dashes allowed.
+pub(crate) fn uuid(s: &str) -> Result<[u8; 16], Failure> {
+    let clean: String = s.chars().filter(|c| *c != '-').collect();
+    let v = hex::decode(&clean).map_err(|e| Failure(format!("{s}: not hex: {e}")))?;
+    <[u8; 16]>::try_from(v.as_slice()).map_err(|_| Failure(format!("{s}: a UUID is 16 bytes")))
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, Failure> {
+    v.get(name).ok_or_else(|| Failure(format!("spec: missing \"{name}\"")))
+}
+
+/// Builds the manifest and envelope a spec describes (see the iot-manifest README).
+pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Result<Vec<u8>, Failure> {
+    let seq = field(spec, "sequence_number")?.as_u64().ok_or_else(|| Failure("spec: sequence_number".into()))?;
+    let vendor = uuid(field(spec, "vendor_id")?.as_str().ok_or_else(|| Failure("spec: vendor_id".into()))?)?;
+    let class = uuid(field(spec, "class_id")?.as_str().ok_or_else(|| Failure("spec: class_id".into()))?)?;
+    let comps = field(spec, "components")?.as_array().ok_or_else(|| Failure("spec: components".into()))?;
+    if comps.is_empty() {
+        return Err(Failure("spec: components is empty".into()));
+    }
+    let mut images = Vec::new();
+    let mut integrated = Vec::new();
+    for (i, c) in comps.iter().enumerate() {
+        let id: Vec<Vec<u8>> = match c.get("id") {
+            Some(Value::Array(segs)) => segs
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .ok_or_else(|| Failure("spec: id segments are hex strings".into()))
+                        .and_then(|s| hex::decode(s).map_err(Failure::from))
+                })
+                .collect::<Result<_, _>>()?,
+            _ => vec![vec![u8::try_from(i).map_err(|_| Failure("spec: too many components".into()))?]],
+        };
+        let ids: Vec<&[u8]> = id.iter().map(Vec::as_slice).collect();
+        let mut img = if let Some(path) = c.get("image").and_then(Value::as_str) {
+            let bytes = read(&base.join(path))?;
+            if c.get("integrated").and_then(Value::as_bool).unwrap_or(false) {
+                let name = format!(
+                    "#{}",
+                    Path::new(path).file_name().map_or_else(|| format!("c{i}"), |n| n.to_string_lossy().into_owned())
+                );
+                integrated.push((name.clone(), bytes.clone()));
+                Image::new(&ids, &bytes).uri(&name)
+            } else {
+                Image::new(&ids, &bytes)
+            }
+        } else {
+            let digest = hex::decode(field(c, "digest")?.as_str().unwrap_or_default())?;
+            let digest =
+                <[u8; 32]>::try_from(digest.as_slice()).map_err(|_| Failure("spec: digest is 32 bytes".into()))?;
+            let size = field(c, "size")?.as_u64().ok_or_else(|| Failure("spec: size".into()))?;
+            Image::from_digest(&ids, digest, size)
+        };
+        if let Some(uri) = c.get("uri").and_then(Value::as_str) {
+            img = img.uri(uri);
+        }
+        if let Some(size) = c.get("size").and_then(Value::as_u64) {
+            if size != img.size {
+                return Err(Failure(format!("spec: component {i}: size {size} but the image has {}", img.size)));
+            }
+        }
+        images.push(img);
+    }
+    let mut m = ManifestBuilder::for_images(seq, vendor, class, &images);
+    if let Some(seqs) = spec.get("sequences").and_then(Value::as_array) {
+        let wanted: Vec<&str> = seqs.iter().filter_map(Value::as_str).collect();
+        for s in [Section::Install, Section::Validate, Section::Invoke] {
+            if !wanted.contains(&s.name()) {
+                m = m.without(s.key());
+            }
+        }
+    }
+    if let Some(uri) = spec.get("reference_uri").and_then(Value::as_str) {
+        m = m.reference_uri(uri);
+    }
+    if let Some(text) = spec.get("text") {
+        let lang = text.get("language").and_then(Value::as_str).unwrap_or("en-US");
+        let desc = text.get("description").and_then(Value::as_str);
+        m = m.text(&text_map(lang, desc, &[]));
+    }
+    if let Some(sever) = spec.get("sever").and_then(Value::as_array) {
+        for s in sever.iter().filter_map(Value::as_str) {
+            let key = match s {
+                "install" => 20,
+                "payload-fetch" => 16,
+                "text" => 23,
+                other => return Err(Failure(format!("spec: cannot sever {other:?}"))),
+            };
+            m = m.sever(key)?;
+        }
+    }
+    let mut env = EnvelopeBuilder::new(m.build()?);
+    for (name, bytes) in integrated {
+        env = env.integrated_payload(&name, bytes);
+    }
+    let alg = spec.get("alg").and_then(Value::as_str);
+    env = match (key, alg) {
+        (PrivateKey::P256(k), Some("ESP256")) => env.sign(&WithAlgorithm::new(k.clone(), Algorithm::ESP256))?,
+        (PrivateKey::P256(k), None | Some("ES256")) => env.sign(k)?,
+        (PrivateKey::Ed25519(k), Some("Ed25519")) => env.sign(&WithAlgorithm::new(k.clone(), Algorithm::ED25519))?,
+        (PrivateKey::Ed25519(k), None | Some("EdDSA")) => env.sign(k)?,
+        (_, Some(other)) => return Err(Failure(format!("spec: alg {other} does not fit the key"))),
+        _ => return Err(Failure("unsupported key type".into())),
+    };
+    Ok(env.encode()?)
+}
+
+fn create(a: &CreateArgs) -> Result<Outcome, Failure> {
+    let spec: Value =
+        serde_json::from_slice(&read(&a.spec)?).map_err(|e| Failure(format!("{}: {e}", a.spec.display())))?;
+    let key = keys::private(&a.key)?;
+    let base = a.spec.parent().unwrap_or(Path::new("."));
+    let env = build_from_spec(&spec, base, &key)?;
+    keys::write(&a.out, &env)?;
+    let e = Envelope::decode(&env)?;
+    if a.json {
+        println!(
+            "{}",
+            json!({
+                "out": a.out,
+                "size": env.len(),
+                "sequence_number": spec.get("sequence_number"),
+                "manifest_digest": hex::encode(e.manifest_digest()),
+            })
+        );
+    } else {
+        println!("{} bytes -> {} (manifest digest {})", env.len(), a.out.display(), hex::encode(e.manifest_digest()));
+    }
+    Ok(Outcome::Ok)
+}
+
+fn verified<'a>(env: &Envelope<'a>, key: &PublicKey) -> Result<VerifiedManifest<'a>, Error> {
+    let v = env.authenticate(key)?;
+    v.check_members()?;
+    Ok(v)
+}
+
+fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
+    let key = keys::public(&a.key)?;
+    let bytes = read(&a.input)?;
+    let result = Envelope::decode(&bytes).and_then(|e| verified(&e, &key).map(|v| (e, v)));
+    match result {
+        Ok((e, v)) => {
+            let comps = render::components_json(v.manifest());
+            if a.json {
+                println!(
+                    "{}",
+                    json!({
+                        "valid": true,
+                        "sequence_number": v.sequence_number(),
+                        "components": comps,
+                        "manifest_digest": hex::encode(v.digest()),
+                        "signatures": e.signature_count(),
+                        "tagged": e.is_tagged(),
+                        "sections": render::section_names(v.manifest()),
+                    })
+                );
+            } else {
+                println!(
+                    "valid: sequence number {}, {} component(s), manifest digest {}",
+                    v.sequence_number(),
+                    v.manifest().components().len(),
+                    hex::encode(v.digest())
+                );
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(err) => {
+            eprintln!("rejected: {err}");
+            if a.json {
+                let env = Envelope::decode(&bytes).ok();
+                let seq = env.and_then(|e| e.unverified_manifest(&Limits::default()).ok()).map(|m| m.sequence_number());
+                println!(
+                    "{}",
+                    json!({
+                        "valid": false,
+                        "reason": err.to_string(),
+                        "sequence_number": seq,
+                        "components": [],
+                        "manifest_digest": env.map(|e| hex::encode(e.manifest_digest())),
+                    })
+                );
+            }
+            Ok(Outcome::Rejected)
+        }
+    }
+}
+
+fn show(a: &ShowArgs) -> Result<Outcome, Failure> {
+    let bytes = read(&a.input)?;
+    if a.diag {
+        println!("/ UNVERIFIED: not authenticated /");
+        println!("{}", render::diagnostic(&bytes)?);
+        return Ok(Outcome::Ok);
+    }
+    let env = Envelope::decode(&bytes)?;
+    let mut j = render::envelope_json(&env, &Limits::default());
+    if let Value::Object(o) = &mut j {
+        o.insert("verified".into(), json!(false));
+    }
+    if a.json {
+        println!("{j}");
+        return Ok(Outcome::Ok);
+    }
+    println!("UNVERIFIED envelope ({} bytes): not authenticated; use `iot manifest verify`", bytes.len());
+    println!("  tagged: {}, signatures: {}", env.is_tagged(), env.signature_count());
+    println!("  manifest digest: {}", hex::encode(env.manifest_digest()));
+    match env.unverified_manifest(&Limits::default()) {
+        Ok(m) => {
+            println!("  sequence number: {}", m.sequence_number());
+            for (i, c) in render::components(&m).iter().enumerate() {
+                let id: Vec<String> = c.id.iter().map(hex::encode).collect();
+                println!(
+                    "  component {i} [{}]: digest {} size {} uri {}",
+                    id.join(", "),
+                    c.image_digest.as_ref().map_or_else(|| "-".into(), hex::encode),
+                    c.image_size.map_or_else(|| "-".into(), |s| s.to_string()),
+                    c.uri.as_deref().unwrap_or("-")
+                );
+            }
+            for (name, state) in render::section_names(&m) {
+                println!("  {name}: {state}");
+            }
+        }
+        Err(e) => println!("  manifest does not decode: {e}"),
+    }
+    for (name, body) in env.integrated_payloads() {
+        println!("  integrated payload {name}: {} bytes", body.len());
+    }
+    Ok(Outcome::Ok)
+}
+
+fn sever(a: &SeverArgs) -> Result<Outcome, Failure> {
+    let bytes = read(&a.input)?;
+    let mut keys_: Vec<u64> = Vec::new();
+    let members = if a.member.is_empty() { vec![MemberName::All] } else { a.member.clone() };
+    for m in members {
+        match m {
+            MemberName::PayloadFetch => keys_.push(16),
+            MemberName::Install => keys_.push(20),
+            MemberName::Text => keys_.push(23),
+            MemberName::All => keys_.extend(iot_manifest::codes::SEVERABLE_KEYS),
+        }
+    }
+    let out = iot_manifest::build::sever(&bytes, &keys_, a.payloads)?;
+    keys::write(&a.out, &out)?;
+    println!("{} -> {} bytes ({})", bytes.len(), out.len(), a.out.display());
+    Ok(Outcome::Ok)
+}
+
+/// The reference platform: component slots are files in a directory.
+pub(crate) struct DirPlatform {
+    pub(crate) slots: PathBuf,
+    pub(crate) fetch_dir: Option<PathBuf>,
+    pub(crate) vendor: [u8; 16],
+    pub(crate) class: [u8; 16],
+    pub(crate) records: Vec<Record>,
+    pub(crate) log: Vec<String>,
+    pub(crate) quiet: bool,
+}
+
+/// File name of a component: printable segments as text, others as hex, joined with `.`.
+pub(crate) fn slot_name(c: &Component<'_>) -> String {
+    let parts: Vec<String> =
+        c.id.segments()
+            .map(|s| {
+                if !s.is_empty() && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_') {
+                    String::from_utf8_lossy(s).into_owned()
+                } else {
+                    hex::encode(s)
+                }
+            })
+            .collect();
+    if parts.is_empty() { format!("component-{}", c.index) } else { parts.join(".") }
+}
+
+impl DirPlatform {
+    fn path(&self, c: &Component<'_>) -> PathBuf {
+        self.slots.join(slot_name(c))
+    }
+
+    fn say(&mut self, line: String) {
+        if !self.quiet {
+            println!("{line}");
+        }
+        self.log.push(line);
+    }
+}
+
+impl Platform for DirPlatform {
+    fn check_vendor_id(&mut self, _: Component<'_>, id: VendorId<'_>) -> bool {
+        matches!(id, VendorId::Uuid(b) if b == self.vendor)
+    }
+    fn check_class_id(&mut self, _: Component<'_>, id: &[u8]) -> bool {
+        id == self.class
+    }
+    fn read(&mut self, c: Component<'_>, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(self.path(&c)).map_err(|_| PlatformError::NoSuchComponent)?;
+        f.seek(SeekFrom::Start(offset)).map_err(|_| PlatformError::Storage)?;
+        f.read(buf).map_err(|_| PlatformError::Storage)
+    }
+    fn write(&mut self, c: Component<'_>, data: &[u8]) -> Result<(), PlatformError> {
+        let path = self.path(&c);
+        let tmp = path.with_extension("partial");
+        std::fs::write(&tmp, data).map_err(|_| PlatformError::Storage)?;
+        std::fs::rename(&tmp, &path).map_err(|_| PlatformError::Storage)?;
+        self.say(format!("    wrote {} bytes to slot {}", data.len(), slot_name(&c)));
+        Ok(())
+    }
+    fn fetch(&mut self, c: Component<'_>, uri: &str, _: Option<&[u8]>, max: Option<u64>) -> Result<(), PlatformError> {
+        let source = if let Some(rest) = uri.strip_prefix("file://") {
+            PathBuf::from(rest)
+        } else if uri.starts_with("http://") || uri.starts_with("https://") || uri.starts_with("coap") {
+            let name = uri.rsplit('/').next().unwrap_or_default();
+            self.fetch_dir.as_ref().ok_or(PlatformError::Fetch)?.join(name)
+        } else {
+            PathBuf::from(uri)
+        };
+        let body = std::fs::read(&source).map_err(|_| PlatformError::Fetch)?;
+        if max.is_some_and(|m| u64::try_from(body.len()).unwrap_or(u64::MAX) > m) {
+            return Err(PlatformError::TooLarge);
+        }
+        self.say(format!("    fetched {uri} ({} bytes)", body.len()));
+        self.write(c, &body)
+    }
+    fn copy(&mut self, dst: Component<'_>, src: Component<'_>) -> Result<(), PlatformError> {
+        let body = std::fs::read(self.path(&src)).map_err(|_| PlatformError::NoSuchComponent)?;
+        self.write(dst, &body)
+    }
+    fn swap(&mut self, dst: Component<'_>, src: Component<'_>) -> Result<(), PlatformError> {
+        let (a, b) = (self.path(&dst), self.path(&src));
+        let tmp = a.with_extension("swap");
+        std::fs::rename(&a, &tmp).map_err(|_| PlatformError::Storage)?;
+        std::fs::rename(&b, &a).map_err(|_| PlatformError::Storage)?;
+        std::fs::rename(&tmp, &b).map_err(|_| PlatformError::Storage)
+    }
+    fn invoke(&mut self, c: Component<'_>, args: Option<&[u8]>) -> Result<(), PlatformError> {
+        let args = args.map(|a| format!(" with args {}", String::from_utf8_lossy(a))).unwrap_or_default();
+        self.say(format!("    invoke slot {}{args}", slot_name(&c)));
+        Ok(())
+    }
+    fn record(&mut self, r: &Record) {
+        let outcome = match r.outcome {
+            RecordOutcome::Success => "ok".to_owned(),
+            RecordOutcome::Failure(reason) => format!("FAILED (reason {reason})"),
+        };
+        self.say(format!(
+            "  [{}] @{} {} component {}: {outcome}",
+            r.section.name(),
+            r.offset,
+            render::command_name(r.command),
+            r.component
+        ));
+        self.records.push(*r);
+    }
+}
+
+/// The monotonic counter in a file (absent = 0); written through a temporary file.
+pub(crate) struct FileCounter(pub(crate) PathBuf);
+
+impl RollbackCounter for FileCounter {
+    fn get(&self) -> Result<u64, PlatformError> {
+        match std::fs::read_to_string(&self.0) {
+            Ok(s) => s.trim().parse().map_err(|_| PlatformError::Storage),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(_) => Err(PlatformError::Storage),
+        }
+    }
+    fn advance(&mut self, value: u64) -> Result<(), PlatformError> {
+        if value < self.get()? {
+            return Err(PlatformError::Denied);
+        }
+        let tmp = self.0.with_extension("tmp");
+        std::fs::write(&tmp, format!("{value}\n")).map_err(|_| PlatformError::Storage)?;
+        std::fs::rename(&tmp, &self.0).map_err(|_| PlatformError::Storage)
+    }
+}
+
+/// Runs `procedure` for `envelope` on `platform`; returns the outcome and the error if refused.
+pub(crate) fn process_envelope(
+    bytes: &[u8],
+    key: &PublicKey,
+    platform: &mut DirPlatform,
+    counter: &mut FileCounter,
+    update: bool,
+    boot: bool,
+) -> Result<u64, Error> {
+    let env = Envelope::decode(bytes)?;
+    let v = env.authenticate(key)?;
+    let mut seq = v.sequence_number();
+    if update {
+        seq = Processor::<_, 16>::new(platform).update(&v, counter)?.sequence_number;
+    }
+    if boot {
+        seq = Processor::<_, 16>::new(platform).boot(&v, counter)?.sequence_number;
+    }
+    Ok(seq)
+}
+
+fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
+    let key = keys::public(&a.key)?;
+    let bytes = read(&a.input)?;
+    std::fs::create_dir_all(&a.slots).map_err(|e| Failure(format!("{}: {e}", a.slots.display())))?;
+    let mut platform = DirPlatform {
+        slots: a.slots.clone(),
+        fetch_dir: a.fetch_dir.clone(),
+        vendor: uuid(&a.vendor_id)?,
+        class: uuid(&a.class_id)?,
+        records: Vec::new(),
+        log: Vec::new(),
+        quiet: a.json,
+    };
+    let mut counter = FileCounter(a.counter.clone());
+    let before = counter.get().map_err(|e| Failure(format!("{}: {e}", a.counter.display())))?;
+    let (update, boot) = match a.procedure {
+        Procedure::Update => (true, false),
+        Procedure::Boot => (false, true),
+        Procedure::Both => (true, true),
+    };
+    let result = process_envelope(&bytes, &key, &mut platform, &mut counter, update, boot);
+    let after = counter.get().unwrap_or(before);
+    let records: Vec<Value> = platform
+        .records
+        .iter()
+        .map(|r| {
+            json!({
+                "section": r.section.name(),
+                "offset": r.offset,
+                "component": r.component,
+                "command": render::command_name(r.command),
+                "ok": r.outcome == RecordOutcome::Success,
+            })
+        })
+        .collect();
+    match result {
+        Ok(seq) => {
+            if a.json {
+                println!(
+                    "{}",
+                    json!({"ok": true, "sequence_number": seq, "counter": after, "counter_before": before, "records": records})
+                );
+            } else {
+                println!("done: sequence number {seq}, counter {before} -> {after}");
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(e) => {
+            eprintln!("refused: {e}");
+            if a.json {
+                println!(
+                    "{}",
+                    json!({
+                        "ok": false,
+                        "reason": e.to_string(),
+                        "rollback": matches!(e, Error::Rollback { .. }),
+                        "counter": after,
+                        "counter_before": before,
+                        "records": records,
+                    })
+                );
+            }
+            Ok(Outcome::Rejected)
+        }
+    }
+}
