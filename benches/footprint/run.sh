@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 TARGET=thumbv7em-none-eabihf
-ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify
+ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_process_es256
          baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256)
 
 need=()

@@ -154,3 +154,105 @@ pub fn twin_cbor(data: &[u8]) {
     assert!(iot_twin::equal(&back, &v));
     assert_eq!(iot_twin::cbor::to_vec(&back), enc, "encoding is not canonical");
 }
+
+/// SUIT envelope: decode; a fixed key never authenticates a fuzzed envelope; the unverified
+/// manifest decode and both renderers never panic; removing no member keeps the manifest digest.
+pub fn manifest_envelope(data: &[u8]) {
+    use iot_manifest::{Envelope, Limits, Sign1Key, render};
+    let Ok(env) = Envelope::decode(data) else { return };
+    let key = p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("fixed key is valid");
+    assert!(env.authenticate(&Sign1Key(*key.verifying_key())).is_err(), "forged manifest accepted");
+    let limits = Limits::default();
+    if let Ok(m) = env.unverified_manifest(&limits) {
+        let _ = render::manifest_json(&m);
+        let _ = render::components(&m);
+    }
+    let _ = render::envelope_json(&env, &limits);
+    let _ = render::diagnostic(data);
+    let kept = iot_manifest::build::sever(data, &[], false).expect("a decoded envelope re-emits");
+    let again = Envelope::decode(&kept).expect("re-emitted envelope decodes");
+    assert_eq!(again.manifest_digest(), env.manifest_digest());
+    let stripped = iot_manifest::build::sever(data, &iot_manifest::codes::SEVERABLE_KEYS, true).expect("severs");
+    let cut = Envelope::decode(&stripped).expect("severed envelope decodes");
+    assert_eq!(cut.integrated_payload_count(), 0);
+    assert_eq!(cut.manifest_digest(), env.manifest_digest());
+}
+
+/// A fuzz-only platform: three 256-byte slots, everything matches, fetch writes the URI bytes.
+#[derive(Debug, Default)]
+pub struct FuzzPlatform {
+    slots: [Vec<u8>; 3],
+}
+
+impl iot_manifest::Platform for FuzzPlatform {
+    fn check_vendor_id(&mut self, _: iot_manifest::Component<'_>, _: iot_manifest::command::VendorId<'_>) -> bool {
+        true
+    }
+    fn check_class_id(&mut self, _: iot_manifest::Component<'_>, _: &[u8]) -> bool {
+        true
+    }
+    fn component_slot(&mut self, c: iot_manifest::Component<'_>) -> Option<u64> {
+        u64::try_from(c.index % 2).ok()
+    }
+    fn read(
+        &mut self,
+        c: iot_manifest::Component<'_>,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, iot_manifest::PlatformError> {
+        let slot = self.slots.get(c.index).ok_or(iot_manifest::PlatformError::NoSuchComponent)?;
+        let rest = usize::try_from(offset).ok().and_then(|o| slot.get(o..)).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+    fn write(&mut self, c: iot_manifest::Component<'_>, data: &[u8]) -> Result<(), iot_manifest::PlatformError> {
+        let slot = self.slots.get_mut(c.index).ok_or(iot_manifest::PlatformError::NoSuchComponent)?;
+        if data.len() > 256 {
+            return Err(iot_manifest::PlatformError::TooLarge);
+        }
+        *slot = data.to_vec();
+        Ok(())
+    }
+    fn fetch(
+        &mut self,
+        c: iot_manifest::Component<'_>,
+        uri: &str,
+        _: Option<&[u8]>,
+        _: Option<u64>,
+    ) -> Result<(), iot_manifest::PlatformError> {
+        self.write(c, uri.as_bytes())
+    }
+    fn copy(
+        &mut self,
+        d: iot_manifest::Component<'_>,
+        s: iot_manifest::Component<'_>,
+    ) -> Result<(), iot_manifest::PlatformError> {
+        let body = self.slots.get(s.index).cloned().ok_or(iot_manifest::PlatformError::NoSuchComponent)?;
+        self.write(d, &body)
+    }
+    fn invoke(&mut self, _: iot_manifest::Component<'_>, _: Option<&[u8]>) -> Result<(), iot_manifest::PlatformError> {
+        Ok(())
+    }
+}
+
+/// SUIT processing past authentication (fuzz-only accept-all authenticator, NO SECURITY): the
+/// update and boot procedures never panic, stay within the step budget, and the counter moves
+/// only on a successful update, to the manifest's sequence number.
+pub fn manifest_process(data: &[u8]) {
+    use iot_manifest::{Envelope, Limits, MemoryCounter, Processor};
+    let Ok(env) = Envelope::decode(data) else { return };
+    let accept_all = |_: &[u8], _: &[u8]| Ok(());
+    let limits = Limits::default().max_steps(2000);
+    let Ok(v) = env.authenticate_with(&accept_all, &limits) else { return };
+    let mut platform = FuzzPlatform::default();
+    let mut counter = MemoryCounter(3);
+    match Processor::<_, 3>::new(&mut platform).update(&v, &mut counter) {
+        Ok(s) => {
+            assert_eq!(counter.0, v.sequence_number());
+            assert!(s.steps <= 2000);
+        }
+        Err(_) => assert_eq!(counter.0, 3, "a failed update moved the counter"),
+    }
+    let _ = Processor::<_, 3>::new(&mut platform).boot(&v, &counter);
+}

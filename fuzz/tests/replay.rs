@@ -139,3 +139,84 @@ fn write_seeds() {
         &iot_cose::SymmetricKey::new(&[1; 32]).to_cose_key(Some(b"s"), Some(Algorithm::HMAC_256_256)),
     );
 }
+
+#[test]
+fn replay_manifest_envelope() {
+    replay("manifest_envelope", iot_fuzz::manifest_envelope);
+}
+
+#[test]
+fn replay_manifest_process() {
+    replay("manifest_process", iot_fuzz::manifest_process);
+}
+
+/// SUIT seeds, made with the builder (run by hand like `write_seeds`).
+#[test]
+#[ignore = "writes the corpus; run by hand after a format change"]
+fn write_manifest_seeds() {
+    use iot_manifest::Section;
+    use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder, text_map};
+    use iot_manifest::codes::{condition as c, directive as d};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let key = iot_cose::p256::ecdsa::SigningKey::from_slice(&iot_fuzz::SEED_P256).unwrap();
+    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
+    let one = ManifestBuilder::for_images(4, [1; 16], [2; 16], &[Image::new(&[b"app"], b"fw").uri("#fw")]);
+    seeds.push((
+        "integrated",
+        EnvelopeBuilder::new(one.build().unwrap())
+            .integrated_payload("#fw", b"fw".to_vec())
+            .sign(&key)
+            .unwrap()
+            .encode()
+            .unwrap(),
+    ));
+    let two = ManifestBuilder::for_images(
+        5,
+        [1; 16],
+        [2; 16],
+        &[Image::new(&[b"a"], b"https://x/a").uri("https://x/a"), Image::new(&[b"b", b"c"], b"zz")],
+    )
+    .text(&text_map("en", Some("two"), &[(&[b"a"], &[(1, "vendor")])]))
+    .sever(23)
+    .unwrap();
+    seeds.push((
+        "two_components_severed_text",
+        EnvelopeBuilder::new(two.build().unwrap()).sign(&key).unwrap().encode().unwrap(),
+    ));
+    let branch = |slot| {
+        SequenceBuilder::new()
+            .override_parameters(&Params::new().component_slot(slot))
+            .condition(c::COMPONENT_SLOT, 3)
+            .override_parameters(&Params::new().content(b"x"))
+    };
+    let install = SequenceBuilder::new()
+        .set_component_index_all()
+        .try_each(&[branch(0), branch(1)], true)
+        .directive(d::WRITE, 0)
+        .condition(c::CHECK_CONTENT, 0)
+        .run_sequence(
+            &SequenceBuilder::new()
+                .override_parameters(&Params::new().soft_failure(true).source_component(0))
+                .condition(c::ABORT, 0),
+        )
+        .set_component_indices(&[1, 2])
+        .override_parameters(&Params::new().source_component(0))
+        .directive(d::COPY, 0)
+        .directive(d::SWAP, 0)
+        .custom(-300, &[0x41, 0x00]);
+    let mut m = ManifestBuilder::new(9);
+    for i in 0..3u8 {
+        m.component(&[&[i]]);
+    }
+    let m = m
+        .shared_sequence(&SequenceBuilder::new().condition(c::VENDOR_ID, 1))
+        .sequence(Section::Install, &install)
+        .sequence(Section::Invoke, &SequenceBuilder::new().directive(d::INVOKE, 0));
+    seeds.push(("control_flow", EnvelopeBuilder::new(m.build().unwrap()).sign(&key).unwrap().encode().unwrap()));
+    for t in ["manifest_envelope", "manifest_process"] {
+        std::fs::create_dir_all(root.join(t)).unwrap();
+        for (name, bytes) in &seeds {
+            std::fs::write(root.join(t).join(name), bytes).unwrap();
+        }
+    }
+}

@@ -303,3 +303,20 @@ proptest! {
         }
     }
 }
+
+/// The envelope the footprint probe runs on QEMU (benches/footprint/data): made here with the
+/// builder and an RFC 6979 key, so it is reproducible. `IOT_WRITE_FOOTPRINT=1` rewrites it.
+#[test]
+fn footprint_probe_envelope_is_reproducible() {
+    let key = SigningKey::from_slice(&[0x11; 32]).unwrap();
+    let image: Vec<u8> = (0..200u8).collect();
+    let m = ManifestBuilder::for_images(1, [0xfa; 16], [0x14; 16], &[Image::new(&[b"app"], &image).uri("#fw")]);
+    let env =
+        EnvelopeBuilder::new(m.build().unwrap()).integrated_payload("#fw", image).sign(&key).unwrap().encode().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/footprint/data/manifest-es256.suit");
+    if std::env::var_os("IOT_WRITE_FOOTPRINT").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &env).unwrap();
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), env, "regenerate with IOT_WRITE_FOOTPRINT=1");
+}

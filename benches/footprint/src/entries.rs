@@ -48,3 +48,84 @@ pub fn baseline_hmac_sha256(msg: &[u8], key: &[u8], tag: &[u8]) -> bool {
     m.update(black_box(msg));
     m.verify_slice(black_box(tag)).is_ok()
 }
+
+/// The device identity the manifest probe's envelope targets.
+pub const MANIFEST_VENDOR: [u8; 16] = [0xfa; 16];
+/// The class id it targets.
+pub const MANIFEST_CLASS: [u8; 16] = [0x14; 16];
+
+/// SUIT: decode the envelope and the SEC1 key, authenticate (ES256 over the detached digest, SHA-256
+/// of the manifest), decode and check the manifest. Returns the sequence number, or `u64::MAX`.
+#[unsafe(no_mangle)]
+pub fn manifest_verify_es256(envelope: &[u8], sec1_key: &[u8]) -> u64 {
+    use iot_manifest::{Envelope, Sign1Key};
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return u64::MAX };
+    Envelope::decode(black_box(envelope))
+        .and_then(|e| e.authenticate(&Sign1Key(key)))
+        .map_or(u64::MAX, |v| v.sequence_number())
+}
+
+/// A minimal platform: one component held in a caller buffer.
+struct OneSlot<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    booted: bool,
+}
+
+impl iot_manifest::Platform for OneSlot<'_> {
+    fn check_vendor_id(&mut self, _: iot_manifest::Component<'_>, id: iot_manifest::command::VendorId<'_>) -> bool {
+        id.bytes() == MANIFEST_VENDOR
+    }
+    fn check_class_id(&mut self, _: iot_manifest::Component<'_>, id: &[u8]) -> bool {
+        id == MANIFEST_CLASS
+    }
+    fn read(
+        &mut self,
+        _: iot_manifest::Component<'_>,
+        offset: u64,
+        out: &mut [u8],
+    ) -> Result<usize, iot_manifest::PlatformError> {
+        let held = self.buf.get(..self.len).unwrap_or_default();
+        let rest = usize::try_from(offset).ok().and_then(|o| held.get(o..)).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        out.get_mut(..n).unwrap_or_default().copy_from_slice(rest.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+    fn write(&mut self, _: iot_manifest::Component<'_>, data: &[u8]) -> Result<(), iot_manifest::PlatformError> {
+        let dst = self.buf.get_mut(..data.len()).ok_or(iot_manifest::PlatformError::TooLarge)?;
+        dst.copy_from_slice(data);
+        self.len = data.len();
+        Ok(())
+    }
+    fn fetch(
+        &mut self,
+        _: iot_manifest::Component<'_>,
+        _: &str,
+        _: Option<&[u8]>,
+        _: Option<u64>,
+    ) -> Result<(), iot_manifest::PlatformError> {
+        Err(iot_manifest::PlatformError::Fetch)
+    }
+    fn invoke(&mut self, _: iot_manifest::Component<'_>, _: Option<&[u8]>) -> Result<(), iot_manifest::PlatformError> {
+        self.booted = true;
+        Ok(())
+    }
+}
+
+/// SUIT: everything in [`manifest_verify_es256`], then the update procedure (integrated payload
+/// written into `slot`, image-match, counter check and advance) and the boot procedure (validate,
+/// invoke) with a one-slot platform.
+#[unsafe(no_mangle)]
+pub fn manifest_process_es256(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8], counter: &mut u64) -> bool {
+    use iot_manifest::{Envelope, MemoryCounter, Processor, Sign1Key};
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
+    let Ok(env) = Envelope::decode(black_box(envelope)) else { return false };
+    let Ok(v) = env.authenticate(&Sign1Key(key)) else { return false };
+    let mut device = OneSlot { buf: slot, len: 0, booted: false };
+    let mut c = MemoryCounter(*counter);
+    let ok = Processor::<_, 2>::new(&mut device).update(&v, &mut c).is_ok()
+        && Processor::<_, 2>::new(&mut device).boot(&v, &c).is_ok()
+        && device.booted;
+    *counter = c.0;
+    ok
+}

@@ -123,6 +123,28 @@ fn main() -> ! {
         fp::baseline_hmac_sha256(payload, &k, &bad_tag)
     });
 
+    // SUIT manifest (an envelope made by iot-manifest's builder with the same ES256 key, sequence 1,
+    // one 200-byte integrated image).
+    static ENVELOPE: &[u8] = include_bytes!("../../data/manifest-es256.suit");
+    let mut tampered = [0u8; 512];
+    let len = ENVELOPE.len().min(tampered.len());
+    tampered[..len].copy_from_slice(&ENVELOPE[..len]);
+    // The last signature byte sits just before the manifest member; flip a byte of the manifest.
+    tampered[len - 210] ^= 1;
+    all &= report(
+        "manifest_verify_es256",
+        &|| fp::manifest_verify_es256(ENVELOPE, es_pub.as_bytes()) == 1,
+        &|| fp::manifest_verify_es256(&tampered[..len], es_pub.as_bytes()) != u64::MAX,
+    );
+    let run = |env: &[u8], start: u64| {
+        let mut slot = [0u8; 256];
+        let mut counter = start;
+        let ok = fp::manifest_process_es256(env, es_pub.as_bytes(), &mut slot, &mut counter);
+        ok && counter == 1 && slot[199] == 199
+    };
+    // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a tampered envelope.
+    all &= report("manifest_process_es256", &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
+
     hprintln!("qemu: {}", if all { "all entry points correct" } else { "FAILURE" });
     debug::exit(if all { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
