@@ -1,8 +1,9 @@
 //! ES256 verification through aws-lc-rs (feature `aws-lc-rs`): assembly-backed P-256, for cloud
 //! services that verify many messages.
 //!
-//! The Sig_structure is still streamed: it is hashed with aws-lc's SHA-256 and the digest is
-//! verified with `verify_digest_sig`, so no buffer holds the whole to-be-signed bytes. Parse the
+//! A Sig_structure of up to 512 bytes is gathered in a stack buffer and verified in one aws-lc call;
+//! a longer one is streamed: hashed with aws-lc's SHA-256 and the digest verified with
+//! `verify_digest_sig`, so no heap buffer ever holds the whole to-be-signed bytes. Parse the
 //! key once and reuse it; parsing dominates a single verification.
 //!
 //! ```
@@ -55,6 +56,27 @@ impl Es256VerifyingKey {
 impl CoseVerifier for Es256VerifyingKey {
     type Signature = p256::ecdsa::Signature;
     fn verify_parts(&self, msg: &[&[u8]], signature: &Self::Signature) -> Result<(), signature::Error> {
+        // Short to-be-signed bytes (SUIT digests, tokens, telemetry) are gathered on the stack and
+        // verified in one aws-lc call, which saves the separate digest context's FFI round trips.
+        let mut buf = [0u8; 512];
+        let mut len = 0usize;
+        let mut fits = true;
+        for part in msg {
+            match len.checked_add(part.len()).and_then(|end| buf.get_mut(len..end)) {
+                Some(dst) => {
+                    dst.copy_from_slice(part);
+                    len = len.saturating_add(part.len());
+                }
+                None => {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        if fits {
+            let tbs = buf.get(..len).unwrap_or_default();
+            return self.key.verify_sig(tbs, &signature.to_bytes()).map_err(|_| signature::Error::new());
+        }
         let mut ctx = digest::Context::new(&digest::SHA256);
         for part in msg {
             ctx.update(part);

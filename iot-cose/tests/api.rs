@@ -88,7 +88,8 @@ fn builder_refuses_a_label_in_both_buckets() {
 fn aws_lc_backend_agrees_with_pure_rust() {
     let es = es256();
     let fast = iot_cose::aws_lc::Es256VerifyingKey::from_p256(es.verifying_key()).unwrap();
-    for n in [0usize, 1, 63, 64, 65, 1000] {
+    // Both paths: Sig_structures up to 512 bytes are verified in one call, longer ones streamed.
+    for n in [0usize, 1, 63, 64, 65, 480, 488, 490, 492, 494, 496, 500, 512, 1000] {
         let payload = vec![0x5au8; n];
         let msg = Sign1Builder::new(&payload).external_aad(b"aad").sign(&es).unwrap();
         let m = CoseSign1::decode(&msg).unwrap();
