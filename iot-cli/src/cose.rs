@@ -111,10 +111,6 @@ pub(crate) fn run(cmd: CoseCommand) -> Result<Outcome, Failure> {
     }
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
-}
-
 fn keygen(a: &KeygenArgs) -> Result<Outcome, Failure> {
     let key = PrivateKey::generate(a.alg.cose())?;
     keys::write(&a.out, key.to_pem()?.as_bytes())?;
@@ -150,8 +146,8 @@ fn sign(a: &SignArgs) -> Result<Outcome, Failure> {
     if key.algorithm() != a.alg.cose() {
         return Err(Failure(format!("--alg {} does not match the key ({})", a.alg.cose(), key.algorithm())));
     }
-    let payload = read(&a.payload)?;
-    let aad = a.aad.as_ref().map(read).transpose()?.unwrap_or_default();
+    let payload = keys::read(&a.payload)?;
+    let aad = a.aad.as_ref().map(|p| keys::read(p)).transpose()?.unwrap_or_default();
     let mut unprotected = Headers::default();
     if let Some(k) = &a.kid {
         unprotected = unprotected.kid(k.as_bytes());
@@ -179,9 +175,9 @@ fn sign(a: &SignArgs) -> Result<Outcome, Failure> {
 
 fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
     let key = keys::public(&a.key)?;
-    let bytes = read(&a.input)?;
-    let detached = a.payload.as_ref().map(read).transpose()?;
-    let aad = a.aad.as_ref().map(read).transpose()?.unwrap_or_default();
+    let bytes = keys::read(&a.input)?;
+    let detached = a.payload.as_ref().map(|p| keys::read(p)).transpose()?;
+    let aad = a.aad.as_ref().map(|p| keys::read(p)).transpose()?.unwrap_or_default();
     let opts = VerifyOptions::default().require_protected_alg(a.require_protected_alg);
     let result =
         CoseSign1::decode(&bytes).and_then(|m| key.verify_sign1(&m, detached.as_deref(), &aad, &opts).map(|v| (m, v)));

@@ -5,7 +5,8 @@ use iot_cose::KeyMaterial;
 use iot_cose::{CoseKey, PrivateKey, PublicKey};
 use std::path::Path;
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+/// Reads a whole file, naming it in the error.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
 }
 

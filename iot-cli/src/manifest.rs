@@ -140,10 +140,6 @@ pub(crate) fn run(cmd: ManifestCommand) -> Result<Outcome, Failure> {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
-}
-
 /// A 16-byte UUID from 32 hex digits, dashes allowed.
 pub(crate) fn uuid(s: &str) -> Result<[u8; 16], Failure> {
     let clean: String = s.chars().filter(|c| *c != '-').collect();
@@ -180,7 +176,7 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         };
         let ids: Vec<&[u8]> = id.iter().map(Vec::as_slice).collect();
         let mut img = if let Some(path) = c.get("image").and_then(Value::as_str) {
-            let bytes = read(&base.join(path))?;
+            let bytes = keys::read(&base.join(path))?;
             if c.get("integrated").and_then(Value::as_bool).unwrap_or(false) {
                 let name = format!(
                     "#{}",
@@ -254,7 +250,7 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
 
 fn create(a: &CreateArgs) -> Result<Outcome, Failure> {
     let spec: Value =
-        serde_json::from_slice(&read(&a.spec)?).map_err(|e| Failure(format!("{}: {e}", a.spec.display())))?;
+        serde_json::from_slice(&keys::read(&a.spec)?).map_err(|e| Failure(format!("{}: {e}", a.spec.display())))?;
     let key = keys::private(&a.key)?;
     let base = a.spec.parent().unwrap_or(Path::new("."));
     let env = build_from_spec(&spec, base, &key)?;
@@ -284,7 +280,7 @@ fn verified<'a>(env: &Envelope<'a>, key: &PublicKey) -> Result<VerifiedManifest<
 
 fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
     let key = keys::public(&a.key)?;
-    let bytes = read(&a.input)?;
+    let bytes = keys::read(&a.input)?;
     let result = Envelope::decode(&bytes).and_then(|e| verified(&e, &key).map(|v| (e, v)));
     match result {
         Ok((e, v)) => {
@@ -334,7 +330,7 @@ fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
 }
 
 fn show(a: &ShowArgs) -> Result<Outcome, Failure> {
-    let bytes = read(&a.input)?;
+    let bytes = keys::read(&a.input)?;
     if a.diag {
         println!("/ UNVERIFIED: not authenticated /");
         println!("{}", render::diagnostic(&bytes)?);
@@ -378,7 +374,7 @@ fn show(a: &ShowArgs) -> Result<Outcome, Failure> {
 }
 
 fn sever(a: &SeverArgs) -> Result<Outcome, Failure> {
-    let bytes = read(&a.input)?;
+    let bytes = keys::read(&a.input)?;
     let mut keys_: Vec<u64> = Vec::new();
     let members = if a.member.is_empty() { vec![MemberName::All] } else { a.member.clone() };
     for m in members {
@@ -464,10 +460,12 @@ impl Platform for DirPlatform {
         } else {
             PathBuf::from(uri)
         };
-        let body = std::fs::read(&source).map_err(|_| PlatformError::Fetch)?;
-        if max.is_some_and(|m| u64::try_from(body.len()).unwrap_or(u64::MAX) > m) {
+        // Refuse an oversized resource before reading it.
+        let len = std::fs::metadata(&source).map_err(|_| PlatformError::Fetch)?.len();
+        if max.is_some_and(|m| len > m) {
             return Err(PlatformError::TooLarge);
         }
+        let body = std::fs::read(&source).map_err(|_| PlatformError::Fetch)?;
         self.say(format!("    fetched {uri} ({} bytes)", body.len()));
         self.write(c, &body)
     }
@@ -547,7 +545,7 @@ pub(crate) fn process_envelope(
 
 fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
     let key = keys::public(&a.key)?;
-    let bytes = read(&a.input)?;
+    let bytes = keys::read(&a.input)?;
     std::fs::create_dir_all(&a.slots).map_err(|e| Failure(format!("{}: {e}", a.slots.display())))?;
     let mut platform = DirPlatform {
         slots: a.slots.clone(),

@@ -377,12 +377,11 @@ impl ManifestBuilder {
         let many = images.len() > 1;
         let mut b = Self::new(sequence_number);
         let mut shared = SequenceBuilder::new();
-        for (i, img) in images.iter().enumerate() {
+        for img in images {
             let index = b.component(&img.id.iter().map(Vec::as_slice).collect::<Vec<_>>());
             if many {
                 shared = shared.set_component_index(index);
             }
-            let _ = i;
             shared = shared.override_parameters(
                 &Params::new().vendor_id(&vendor_id).class_id(&class_id).image_digest(&img.digest).image_size(img.size),
             );

@@ -216,6 +216,11 @@ pub enum Section {
 }
 
 impl Section {
+    /// Every command sequence that is a manifest member (all but the shared sequence), in the order
+    /// the update and then the invocation procedure run them.
+    pub const SEQUENCES: [Self; 6] =
+        [Self::DependencyResolution, Self::PayloadFetch, Self::Install, Self::Validate, Self::Load, Self::Invoke];
+
     /// The member key in the manifest (`None` for the shared sequence, which lives in common).
     #[must_use]
     pub fn key(self) -> Option<u64> {

@@ -28,12 +28,12 @@ impl<'a> IndexArg<'a> {
     #[must_use]
     pub fn indices(&self, count: usize) -> IndexIter<'a> {
         match *self {
-            Self::One(i) => IndexIter::One(Some(i)),
-            Self::All => IndexIter::Range(0, count),
+            Self::One(i) => IndexIter(Indices::One(Some(i))),
+            Self::All => IndexIter(Indices::Range(0, count)),
             Self::List(raw) => {
                 let mut dec = Decoder::new(raw);
                 let n = dec.array().unwrap_or(0);
-                IndexIter::List(dec, n)
+                IndexIter(Indices::List(dec, n))
             }
         }
     }
@@ -41,24 +41,23 @@ impl<'a> IndexArg<'a> {
 
 /// Iterator over the component indices an [`IndexArg`] selects.
 #[derive(Debug, Clone)]
-pub enum IndexIter<'a> {
-    /// A single index.
-    #[doc(hidden)]
+pub struct IndexIter<'a>(Indices<'a>);
+
+#[derive(Debug, Clone)]
+enum Indices<'a> {
     One(Option<u64>),
-    /// All indices below the bound.
-    #[doc(hidden)]
+    /// Next index and the bound.
     Range(usize, usize),
     /// An encoded list with the count left.
-    #[doc(hidden)]
     List(Decoder<'a>, u64),
 }
 
 impl Iterator for IndexIter<'_> {
     type Item = u64;
     fn next(&mut self) -> Option<u64> {
-        match self {
-            Self::One(v) => v.take(),
-            Self::Range(i, n) => {
+        match &mut self.0 {
+            Indices::One(v) => v.take(),
+            Indices::Range(i, n) => {
                 if *i < *n {
                     let v = u64::try_from(*i).ok();
                     *i = i.checked_add(1)?;
@@ -67,7 +66,7 @@ impl Iterator for IndexIter<'_> {
                     None
                 }
             }
-            Self::List(dec, n) => {
+            Indices::List(dec, n) => {
                 *n = n.checked_sub(1)?;
                 dec.uint().ok()
             }
@@ -363,7 +362,7 @@ impl<'a> TryEach<'a> {
         let base = self.base;
         core::iter::from_fn(move || {
             left = left.checked_sub(1)?;
-            Some(match dec.peek_type() {
+            let item = match dec.peek_type() {
                 Ok(Type::Null) => dec.null().map(|()| None).map_err(Error::from),
                 _ => match dec.bytes() {
                     Ok(b) => {
@@ -372,7 +371,12 @@ impl<'a> TryEach<'a> {
                     }
                     Err(e) => Err(e.into()),
                 },
-            })
+            };
+            if item.is_err() {
+                // The decoder is stuck after an error: end rather than repeat it `left` times.
+                left = 0;
+            }
+            Some(item)
         })
     }
 }

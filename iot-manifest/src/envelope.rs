@@ -455,7 +455,7 @@ impl<'a> VerifiedManifest<'a> {
     /// # Errors
     /// The first [`Error::SeveredMismatch`].
     pub fn check_members(&self) -> Result<()> {
-        for section in [Section::DependencyResolution, Section::PayloadFetch, Section::Install] {
+        for section in Section::SEQUENCES.into_iter().filter(|s| s.is_severable()) {
             if let Member::Severed(digest) = self.manifest.member(section) {
                 let key = section.key().unwrap_or(0);
                 if self.envelope.member(key).is_some() {

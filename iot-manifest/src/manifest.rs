@@ -139,17 +139,8 @@ pub struct Manifest<'a> {
     extensions: u32,
 }
 
-const SECTIONS: [Section; 6] = [
-    Section::DependencyResolution,
-    Section::PayloadFetch,
-    Section::Install,
-    Section::Validate,
-    Section::Load,
-    Section::Invoke,
-];
-
 fn section_slot(s: Section) -> Option<usize> {
-    SECTIONS.iter().position(|x| *x == s)
+    Section::SEQUENCES.iter().position(|x| *x == s)
 }
 
 impl<'a> Manifest<'a> {
@@ -187,8 +178,12 @@ impl<'a> Manifest<'a> {
                     return Err(Error::Unsupported { what: "manifest member", code: k });
                 }
             };
-            let bit = u32::try_from(key).ok().and_then(|k| 1u32.checked_shl(k)).unwrap_or(0);
-            if bit == 0 || seen & bit != 0 {
+            // Every member this crate knows has a key below 32; larger ones are unknown.
+            let bit = u32::try_from(key)
+                .ok()
+                .and_then(|k| 1u32.checked_shl(k))
+                .ok_or(Error::Unsupported { what: "manifest member", code: i64::try_from(key).unwrap_or(i64::MAX) })?;
+            if seen & bit != 0 {
                 return Err(Error::DuplicateKey { what: "SUIT_Manifest", key: i64::try_from(key).unwrap_or(i64::MAX) });
             }
             seen |= bit;

@@ -212,8 +212,8 @@ pub struct Parameters<'a> {
     pub fetch_args: Option<&'a [u8]>,
 }
 
-/// Runs manifests on a device. `N` bounds the components (and the parameter storage, about 180
-/// bytes per component on a 32-bit target); a manifest with more is refused.
+/// Runs manifests on a device. `N` bounds the components and so the parameter storage (at most 192
+/// bytes per component on a 64-bit host, less on 32-bit targets); a manifest with more is refused.
 #[derive(Debug)]
 pub struct Processor<'p, P: ?Sized, const N: usize = 4> {
     platform: &'p mut P,
@@ -390,7 +390,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                     for i in sel.indices(self.components.len()) {
                         self.step()?;
                         let comp = self.component(i)?;
-                        let held = self.condition(code, comp);
+                        let held = self.condition(code, comp, offset);
                         self.record(offset, comp.index, code, policy, outcome(&held));
                         if !held? {
                             return Ok(Flow::Failed { code, offset, component: comp.index, soft });
@@ -486,7 +486,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
         self.platform.record(&Record { section: self.section, offset, component, command, policy, outcome });
     }
 
-    fn condition(&mut self, code: i64, comp: Component<'a>) -> Result<bool> {
+    fn condition(&mut self, code: i64, comp: Component<'a>, offset: usize) -> Result<bool> {
         let p = *self.params(comp.index)?;
         Ok(match code {
             c::VENDOR_ID => p.vendor_id.is_some_and(|v| self.platform.check_vendor_id(comp, v)),
@@ -496,12 +496,12 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 let Some(digest) = p.image_digest else {
                     return Ok(false);
                 };
-                let matched = self.image_matches(comp, &digest, p.image_size)?;
+                let matched = self.image_matches(comp, &digest, p.image_size, offset)?;
                 if code == c::IMAGE_MATCH { matched } else { !matched }
             }
             c::COMPONENT_SLOT => p.component_slot.is_some_and(|s| self.platform.component_slot(comp) == Some(s)),
             c::CHECK_CONTENT => match p.content {
-                Some(content) => self.content_matches(comp, content)?,
+                Some(content) => self.content_matches(comp, content, offset)?,
                 None => false,
             },
             c::ABORT => false,
@@ -548,9 +548,23 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
         }
     }
 
+    /// Reads component content for a condition at command `offset`; a platform failure names the
+    /// command, and a platform that claims more bytes than `buf` holds is clamped.
+    fn read(&mut self, comp: Component<'a>, at: u64, buf: &mut [u8], offset: usize) -> Result<usize> {
+        let section = self.section;
+        let n = self.platform.read(comp, at, buf).map_err(|error| Error::Platform { error, section, offset })?;
+        Ok(n.min(buf.len()))
+    }
+
     /// SHA-256 of the component's first `size` bytes (all of it without a size), compared in
     /// constant time. A shorter component does not match.
-    fn image_matches(&mut self, comp: Component<'a>, digest: &SuitDigest<'a>, size: Option<u64>) -> Result<bool> {
+    fn image_matches(
+        &mut self,
+        comp: Component<'a>,
+        digest: &SuitDigest<'a>,
+        size: Option<u64>,
+        cmd_offset: usize,
+    ) -> Result<bool> {
         if digest.alg != crate::codes::digest::SHA256 {
             return Err(Error::UnsupportedDigest(digest.alg));
         }
@@ -566,11 +580,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 break;
             }
             let chunk = buf.get_mut(..want).unwrap_or_default();
-            let n = self.platform.read(comp, offset, chunk).map_err(|error| Error::Platform {
-                error,
-                section: self.section,
-                offset: 0,
-            })?;
+            let n = self.read(comp, offset, chunk, cmd_offset)?;
             if n == 0 {
                 break;
             }
@@ -585,7 +595,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
     }
 
     /// Compares the component's first `content.len()` bytes with `content` without an early exit.
-    fn content_matches(&mut self, comp: Component<'a>, content: &[u8]) -> Result<bool> {
+    fn content_matches(&mut self, comp: Component<'a>, content: &[u8], cmd_offset: usize) -> Result<bool> {
         let mut buf = [0u8; 128];
         let mut diff = 0u8;
         let mut offset = 0usize;
@@ -596,16 +606,12 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
             while got < expected.len() {
                 let rest = chunk.get_mut(got..).unwrap_or_default();
                 let at = u64::try_from(offset.saturating_add(got)).unwrap_or(u64::MAX);
-                let n = self.platform.read(comp, at, rest).map_err(|error| Error::Platform {
-                    error,
-                    section: self.section,
-                    offset: 0,
-                })?;
+                let n = self.read(comp, at, rest, cmd_offset)?;
                 if n == 0 {
                     short = true;
                     break;
                 }
-                got = got.saturating_add(n.min(rest.len()));
+                got = got.saturating_add(n);
             }
             for (a, b) in chunk.iter().zip(expected) {
                 diff |= a ^ b;

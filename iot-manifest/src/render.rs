@@ -72,7 +72,7 @@ fn diag_item(d: &mut Decoder<'_>, out: &mut String, level: usize) -> Result<()> 
             if embedded(b) {
                 out.push_str("<< ");
                 let mut inner = Decoder::new(b);
-                diag_item(&mut inner, out, level)?;
+                diag_item(&mut inner, out, next)?;
                 out.push_str(" >>");
             } else {
                 let _ = write!(out, "h'{}'", hex(b));
@@ -84,39 +84,15 @@ fn diag_item(d: &mut Decoder<'_>, out: &mut String, level: usize) -> Result<()> 
         }
         Type::Array => {
             let n = d.array()?;
-            if n == 0 {
-                out.push_str("[]");
-                return Ok(());
-            }
-            out.push_str("[\n");
-            for i in 0..n {
-                indent(out, next);
-                diag_item(d, out, next)?;
-                out.push_str(if i.saturating_add(1) < n { ",\n" } else { "\n" });
-            }
-            indent(out, level);
-            out.push(']');
+            diag_container(d, out, level, n, false)?;
         }
         Type::Map => {
             let n = d.map()?;
-            if n == 0 {
-                out.push_str("{}");
-                return Ok(());
-            }
-            out.push_str("{\n");
-            for i in 0..n {
-                indent(out, next);
-                diag_item(d, out, next)?;
-                out.push_str(": ");
-                diag_item(d, out, next)?;
-                out.push_str(if i.saturating_add(1) < n { ",\n" } else { "\n" });
-            }
-            indent(out, level);
-            out.push('}');
+            diag_container(d, out, level, n, true)?;
         }
         Type::Tag => {
             let _ = write!(out, "{}(", d.tag()?);
-            diag_item(d, out, level)?;
+            diag_item(d, out, next)?;
             out.push(')');
         }
         Type::Bool => out.push_str(if d.bool()? { "true" } else { "false" }),
@@ -132,6 +108,30 @@ fn diag_item(d: &mut Decoder<'_>, out: &mut String, level: usize) -> Result<()> 
             out.push_str("undefined");
         }
     }
+    Ok(())
+}
+
+/// The `n` items (or key/value pairs) of an array or map, one per line.
+fn diag_container(d: &mut Decoder<'_>, out: &mut String, level: usize, n: u64, map: bool) -> Result<()> {
+    let (open, close) = if map { ('{', '}') } else { ('[', ']') };
+    out.push(open);
+    if n == 0 {
+        out.push(close);
+        return Ok(());
+    }
+    out.push('\n');
+    let next = level.saturating_add(1);
+    for i in 0..n {
+        indent(out, next);
+        diag_item(d, out, next)?;
+        if map {
+            out.push_str(": ");
+            diag_item(d, out, next)?;
+        }
+        out.push_str(if i.saturating_add(1) < n { ",\n" } else { "\n" });
+    }
+    indent(out, level);
+    out.push(close);
     Ok(())
 }
 
@@ -302,14 +302,7 @@ pub fn manifest_json(m: &Manifest<'_>) -> Value {
     if let Some(uri) = m.reference_uri() {
         o.insert("reference-uri".into(), Value::String(uri.into()));
     }
-    for s in [
-        Section::DependencyResolution,
-        Section::PayloadFetch,
-        Section::Install,
-        Section::Validate,
-        Section::Load,
-        Section::Invoke,
-    ] {
+    for s in Section::SEQUENCES {
         if let Some(v) = member_json(m.member(s), |b| sequence_json(&Sequence::new(b), 0)) {
             o.insert(s.name().into(), v);
         }
@@ -418,7 +411,7 @@ pub fn components(m: &Manifest<'_>) -> Vec<ComponentInfo> {
         }
     };
     scan(m.shared_sequence());
-    for s in [Section::PayloadFetch, Section::Install, Section::Validate, Section::Load, Section::Invoke] {
+    for s in Section::SEQUENCES {
         if let Member::Present(b) = m.member(s) {
             scan(Some(Sequence::new(b)));
         }
@@ -495,14 +488,7 @@ pub fn components_json(m: &Manifest<'_>) -> Value {
 #[must_use]
 pub fn section_names(m: &Manifest<'_>) -> BTreeMap<&'static str, &'static str> {
     let mut o = BTreeMap::new();
-    for s in [
-        Section::DependencyResolution,
-        Section::PayloadFetch,
-        Section::Install,
-        Section::Validate,
-        Section::Load,
-        Section::Invoke,
-    ] {
+    for s in Section::SEQUENCES {
         match m.member(s) {
             Member::Absent => {}
             Member::Present(_) => {

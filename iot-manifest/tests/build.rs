@@ -320,3 +320,25 @@ fn footprint_probe_envelope_is_reproducible() {
     }
     assert_eq!(std::fs::read(&path).unwrap(), env, "regenerate with IOT_WRITE_FOOTPRINT=1");
 }
+
+#[test]
+fn diagnostic_nesting_is_bounded() {
+    use iot_manifest::render::diagnostic;
+    // 200 nested tags, and tag(bstr(tag(bstr(...)))) where every bstr holds embedded CBOR: both
+    // stop at the depth bound with an error instead of recursing once per input byte.
+    let mut tags = vec![0xc1; 200];
+    tags.push(0x00);
+    assert!(matches!(diagnostic(&tags), Err(Error::LimitExceeded { .. })));
+    let mut item = vec![0x00];
+    for _ in 0..40 {
+        let mut wrapped = vec![0xc1, 0x58, u8::try_from(item.len()).unwrap_or(255)];
+        if item.len() > 255 {
+            break;
+        }
+        wrapped.extend_from_slice(&item);
+        item = wrapped;
+    }
+    assert!(matches!(diagnostic(&item), Err(Error::LimitExceeded { .. })));
+    // Shallow input renders.
+    assert_eq!(diagnostic(&[0xc1, 0x41, 0x00]).unwrap(), "1(h'00')");
+}

@@ -592,3 +592,81 @@ mod appendix_b {
         assert!(has_metadata);
     }
 }
+
+#[test]
+fn storage_failure_in_a_condition_names_the_command() {
+    // Nothing is stored for component 0: image-match cannot read it.
+    let env = sign(&image_manifest(1));
+    let err = boot(&env, &mut Mem::new(), &MemoryCounter(0)).unwrap_err();
+    // validate is [image-match, 15]: the command sits right after the 1-byte array head.
+    assert!(
+        matches!(err, Error::Platform { error: PlatformError::NoSuchComponent, section: Section::Validate, offset: 1 }),
+        "{err}"
+    );
+}
+
+#[test]
+fn parameter_storage_per_component_is_small() {
+    // The README states the processor's per-component cost; keep it true on 64-bit hosts (32-bit
+    // targets use less: slices and options shrink).
+    let size = size_of::<iot_manifest::Parameters<'_>>();
+    assert!(size <= 192, "{size}");
+}
+
+#[test]
+fn malformed_or_unknown_content_is_refused_at_decode() {
+    use iot_manifest::build::BuiltManifest;
+    let decode = |m: &ManifestBuilder| {
+        let env = sign(m);
+        Envelope::decode(&env).unwrap().authenticate(&Sign1Key(*key().verifying_key())).map(|v| v.sequence_number())
+    };
+    let with_install = |raw: &[u8]| {
+        let mut m = ManifestBuilder::new(1);
+        m.component(&[b"a"]);
+        m.sequence_bytes(Section::Install, raw)
+    };
+    // An unknown command (99, argument 0).
+    assert!(matches!(
+        decode(&with_install(&[0x82, 0x18, 0x63, 0x00])),
+        Err(Error::Unsupported { what: "command", code: 99 })
+    ));
+    // A custom command whose argument is a map.
+    assert!(matches!(decode(&with_install(&[0x82, 0x39, 0x01, 0x2b, 0xa0])), Err(Error::Malformed { .. })));
+    // Odd length (a command without its argument).
+    assert!(matches!(decode(&with_install(&[0x81, 0x15])), Err(Error::Malformed { .. })));
+    // A parameter twice in one map: override-parameters {14: 1, 14: 2}.
+    assert!(matches!(
+        decode(&with_install(&[0x82, 0x14, 0xa2, 0x0e, 0x01, 0x0e, 0x02])),
+        Err(Error::DuplicateKey { key: 14, .. })
+    ));
+    // A reporting policy out of range.
+    assert!(matches!(decode(&with_install(&[0x82, 0x15, 0x18, 0x20])), Err(Error::Malformed { .. })));
+    // A class id that is not a 16-byte UUID.
+    assert!(matches!(decode(&with_install(&[0x82, 0x14, 0xa1, 0x02, 0x41, 0x00])), Err(Error::Malformed { .. })));
+    // Fetch in the shared sequence.
+    let mut m = ManifestBuilder::new(1);
+    m.component(&[b"a"]);
+    let m = m.shared_sequence(&SequenceBuilder::new().directive(d::FETCH, 0));
+    assert!(matches!(decode(&m), Err(Error::Malformed { .. })));
+    // try-each with one branch.
+    let install = SequenceBuilder::new().try_each(&[SequenceBuilder::new().condition(c::ABORT, 0)], false);
+    assert!(matches!(decode(&with_install(&install.encode())), Err(Error::Malformed { .. })));
+
+    // An unknown manifest member (99: 0) appended to a valid manifest.
+    let mut m = ManifestBuilder::new(1);
+    m.component(&[b"a"]);
+    let mut bytes = m.build().unwrap().manifest;
+    assert_eq!(bytes[0] & 0xe0, 0xa0, "a small map");
+    bytes[0] += 1;
+    bytes.extend_from_slice(&[0x18, 0x63, 0x00]);
+    let env = EnvelopeBuilder::new(BuiltManifest::from_bytes(&bytes)).sign(&key()).unwrap().encode().unwrap();
+    let r = Envelope::decode(&env).unwrap().authenticate(&Sign1Key(*key().verifying_key()));
+    assert!(matches!(r, Err(Error::Unsupported { what: "manifest member", code: 99 })), "{r:?}");
+    // Manifest version 2.
+    let mut bytes = m.build().unwrap().manifest;
+    let at = bytes.windows(2).position(|w| w == [0x01, 0x01]).unwrap();
+    bytes[at + 1] = 0x02;
+    let env = EnvelopeBuilder::new(BuiltManifest::from_bytes(&bytes)).sign(&key()).unwrap().encode().unwrap();
+    let r = Envelope::decode(&env).unwrap().authenticate(&Sign1Key(*key().verifying_key()));
+    assert!(matches!(r, Err(Error::UnsupportedVersion(2))), "{r:?}");
+}
