@@ -1,0 +1,763 @@
+//! The device-side applier: a state machine fed with patch bytes in chunks of any size, reading
+//! the source through [`Source`] and writing the target through [`Target`], in RAM fixed at
+//! compile time.
+
+use crate::error::{Error, Result};
+use crate::header::{HEADER_LEN, Header};
+use crate::model::Layout;
+use crate::rc::{self, DecState, Decoder, MAX_BYTES_PER_BIT};
+use crate::sha::Sha256;
+use subtle::ConstantTimeEq as _;
+
+/// Bytes of applier state besides the model tables and the three I/O buffers, as counted in a
+/// header's `ram_bytes`. A unit test checks that the real `size_of` stays within it.
+pub(crate) const FIXED_STATE: usize = 512;
+
+/// Most coded bytes one decoding step can consume: a value is 36 coded bits.
+const STEP_BYTES: usize = 36 * MAX_BYTES_PER_BIT;
+
+/// A platform I/O failure; the platform keeps its own details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IoError;
+
+/// The old image, read at random offsets (typically memory-mapped or SPI flash).
+pub trait Source {
+    /// Size of the image in bytes.
+    fn len(&self) -> u64;
+    /// Whether the image is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `buf` with the bytes at `offset`. The applier never reads past [`Source::len`].
+    ///
+    /// # Errors
+    /// [`IoError`] when the platform cannot read; the apply stops with [`Error::SourceRead`].
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), IoError>;
+}
+
+/// Where the new image goes, written in order (offsets only grow, except that a resumed apply
+/// rewrites from its checkpoint's offset).
+pub trait Target {
+    /// Writes `data` at `offset`.
+    ///
+    /// # Errors
+    /// [`IoError`] when the platform cannot write; the apply stops with [`Error::TargetWrite`].
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), IoError>;
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        u64::try_from(<[u8]>::len(self)).unwrap_or(u64::MAX)
+    }
+
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        let start = usize::try_from(offset).map_err(|_| IoError)?;
+        let end = start.checked_add(buf.len()).ok_or(IoError)?;
+        buf.copy_from_slice(self.get(start..end).ok_or(IoError)?);
+        Ok(())
+    }
+}
+
+/// A target in a fixed slice (a RAM buffer, or a test).
+#[derive(Debug)]
+pub struct SliceTarget<'a> {
+    buf: &'a mut [u8],
+}
+
+impl<'a> SliceTarget<'a> {
+    /// Writes into `buf`, which must be at least the target size.
+    #[must_use]
+    pub const fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf }
+    }
+}
+
+impl Target for SliceTarget<'_> {
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), IoError> {
+        let start = usize::try_from(offset).map_err(|_| IoError)?;
+        let end = start.checked_add(data.len()).ok_or(IoError)?;
+        self.buf.get_mut(start..end).ok_or(IoError)?.copy_from_slice(data);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Target for alloc::vec::Vec<u8> {
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), IoError> {
+        let start = usize::try_from(offset).map_err(|_| IoError)?;
+        if start > self.len() {
+            return Err(IoError);
+        }
+        self.truncate(start);
+        self.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+/// What a call to [`Applier::feed`] ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// All bytes given were taken; feed the next ones.
+    NeedMore,
+    /// A block is complete and written: persist this checkpoint, then feed the bytes after
+    /// [`Fed::consumed`].
+    Checkpoint(Checkpoint),
+    /// A resumed applier has read the header and checked the source; feed the patch from this
+    /// offset on (the checkpoint's [`Checkpoint::patch_offset`]).
+    SkipTo(u64),
+    /// The target is complete and its SHA-256 matches the header.
+    Done,
+}
+
+/// The result of [`Applier::feed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fed {
+    /// How many bytes of the chunk were taken; give the rest (if any) to the next call.
+    pub consumed: usize,
+    /// Why the call returned.
+    pub event: Event,
+}
+
+/// Length of a serialised [`Checkpoint`].
+pub const CHECKPOINT_LEN: usize = 57;
+const CHECKPOINT_VERSION: u8 = 1;
+
+/// Where a power-cut apply resumes: the block boundary reached, the patch offset of the next
+/// block, and the SHA-256 state of the target written so far. Bound to its patch by a tag over
+/// the header; [`CHECKPOINT_LEN`] bytes when stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    tag: [u8; 8],
+    block: u32,
+    patch_offset: u64,
+    sha: [u32; 8],
+}
+
+impl Checkpoint {
+    /// The patch offset the next block starts at.
+    #[must_use]
+    pub const fn patch_offset(&self) -> u64 {
+        self.patch_offset
+    }
+
+    /// Index of the next block to decode.
+    #[must_use]
+    pub const fn block(&self) -> u32 {
+        self.block
+    }
+
+    /// The stored form: version, tag, block, patch offset, hash state, and a 4-byte check
+    /// (truncated SHA-256) that rejects a torn or damaged write.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; CHECKPOINT_LEN] {
+        let mut out = [0u8; CHECKPOINT_LEN];
+        let mut w = Writer(&mut out[..]);
+        w.put(&[CHECKPOINT_VERSION]);
+        w.put(&self.tag);
+        w.put(&self.block.to_le_bytes());
+        w.put(&self.patch_offset.to_le_bytes());
+        for word in self.sha {
+            w.put(&word.to_be_bytes());
+        }
+        let check = check4(out.get(..CHECKPOINT_LEN.saturating_sub(4)).unwrap_or(&[]));
+        if let Some(dst) = out.get_mut(CHECKPOINT_LEN.saturating_sub(4)..) {
+            dst.copy_from_slice(&check);
+        }
+        out
+    }
+
+    /// Reads a stored checkpoint.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] when the length, version or check bytes are wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let bytes: &[u8; CHECKPOINT_LEN] = bytes.try_into().map_err(|_| Error::Checkpoint("length"))?;
+        let (body, check) = bytes.split_at(CHECKPOINT_LEN.saturating_sub(4));
+        if !bool::from(check4(body).ct_eq(check)) {
+            return Err(Error::Checkpoint("check bytes"));
+        }
+        let mut r = Reader(body);
+        let [version] = r.take();
+        if version != CHECKPOINT_VERSION {
+            return Err(Error::Checkpoint("version"));
+        }
+        let tag = r.take();
+        let block = u32::from_le_bytes(r.take());
+        let patch_offset = u64::from_le_bytes(r.take());
+        let mut sha = [0u32; 8];
+        for word in &mut sha {
+            *word = u32::from_be_bytes(r.take());
+        }
+        Ok(Self { tag, block, patch_offset, sha })
+    }
+}
+
+fn check4(bytes: &[u8]) -> [u8; 4] {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(bytes);
+    let mut out = [0u8; 4];
+    for (o, b) in out.iter_mut().zip(d.iter()) {
+        *o = *b;
+    }
+    out
+}
+
+struct Writer<'a>(&'a mut [u8]);
+impl Writer<'_> {
+    fn put(&mut self, data: &[u8]) {
+        let buf = core::mem::take(&mut self.0);
+        if let Some((head, tail)) = buf.split_at_mut_checked(data.len()) {
+            head.copy_from_slice(data);
+            self.0 = tail;
+        }
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+impl Reader<'_> {
+    fn take<const K: usize>(&mut self) -> [u8; K] {
+        let mut out = [0u8; K];
+        if let Some((head, tail)) = self.0.split_at_checked(K) {
+            out.copy_from_slice(head);
+            self.0 = tail;
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Header,
+    BlockLen,
+    BlockData,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    InsertLen,
+    Insert(u32),
+    Seek,
+    CoverLen,
+    Cover(u32),
+}
+
+/// The streaming patch applier. `PROBS` is the number of 16-bit model slots and `BUF` the size
+/// of each of its three buffers (patch input, source cache, target output; at least 128). Use
+/// [`TinyApplier`] or [`StandardApplier`] unless you size it yourself.
+///
+/// ```
+/// use iot_delta::{Event, SliceTarget, StandardApplier};
+/// # #[cfg(feature = "std")] {
+/// let old = b"firmware v1: hello world".repeat(20);
+/// let new = b"firmware v2: hello there".repeat(20);
+/// let patch = iot_delta::diff(&old, &new, &iot_delta::DiffOptions::default()).unwrap();
+///
+/// let mut out = vec![0u8; new.len()];
+/// let mut applier = StandardApplier::new();
+/// let mut target = SliceTarget::new(&mut out);
+/// let mut rest = &patch[..];
+/// // Any chunk size works; 7 bytes stands in for network packets.
+/// loop {
+///     let chunk = &rest[..rest.len().min(7)];
+///     let fed = applier.feed(chunk, &mut &old[..], &mut target).unwrap();
+///     rest = &rest[fed.consumed..];
+///     match fed.event {
+///         Event::Done => break,
+///         Event::Checkpoint(cp) => { /* persist cp.to_bytes() */ }
+///         _ => {}
+///     }
+/// }
+/// assert_eq!(out, new);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Applier<const PROBS: usize, const BUF: usize> {
+    w: Work<PROBS, BUF>,
+    inbuf: [u8; BUF],
+    in_start: usize,
+    in_end: usize,
+    header: Option<Header>,
+    layout: Option<Layout>,
+    resume: Option<Checkpoint>,
+    phase: Phase,
+    lenbuf: [u8; 4],
+    len_fill: u8,
+    block: u64,
+    unbuffered: u64,
+    rc: DecState,
+    started: bool,
+    patch_pos: u64,
+}
+
+/// Model slots of the `tiny` profile (7 KiB of tables).
+pub const TINY_PROBS: usize = 3584;
+/// Buffer size of the `tiny` profile.
+pub const TINY_BUF: usize = 128;
+/// Model slots of the `standard` profile (64 KiB of tables).
+pub const STANDARD_PROBS: usize = 32768;
+/// Buffer size of the `standard` profile.
+pub const STANDARD_BUF: usize = 1024;
+
+/// An applier for `tiny` patches: under 8 KiB of RAM in total.
+pub type TinyApplier = Applier<TINY_PROBS, TINY_BUF>;
+/// An applier for `standard` and `tiny` patches.
+pub type StandardApplier = Applier<STANDARD_PROBS, STANDARD_BUF>;
+
+impl<const PROBS: usize, const BUF: usize> Default for Applier<PROBS, BUF> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
+    const BUF_OK: () = assert!(BUF >= 128, "the applier's buffers must hold at least 128 bytes");
+
+    /// A fresh applier, waiting for the patch header.
+    #[must_use]
+    pub const fn new() -> Self {
+        let () = Self::BUF_OK;
+        Self {
+            w: Work {
+            probs: [0; PROBS],
+            srcbuf: [0; BUF],
+            src_base: 0,
+            src_len: 0,
+            outbuf: [0; BUF],
+            out_len: 0,
+            block_end: 0,
+            op: Op::InsertLen,
+            target_pos: 0,
+            opos: 0,
+            hist: 0,
+            last: [0; 4],
+            prev: 0,
+            sha: Sha256::new(),
+            },
+            inbuf: [0; BUF],
+            in_start: 0,
+            in_end: 0,
+            header: None,
+            layout: None,
+            resume: None,
+            phase: Phase::Header,
+            lenbuf: [0; 4],
+            len_fill: 0,
+            block: 0,
+            unbuffered: 0,
+            rc: DecState::new(),
+            started: false,
+            patch_pos: 0,
+        }
+    }
+
+    /// An applier that resumes from a checkpoint. Feed it the patch header (the first
+    /// [`HEADER_LEN`] bytes) again; it checks the source, answers [`Event::SkipTo`], and then
+    /// takes the patch from the checkpoint's offset.
+    #[must_use]
+    pub const fn resume(checkpoint: Checkpoint) -> Self {
+        let mut a = Self::new();
+        a.resume = Some(checkpoint);
+        a
+    }
+
+    /// The header, once read.
+    #[must_use]
+    pub const fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    /// Target bytes written and hashed so far.
+    #[must_use]
+    pub const fn target_written(&self) -> u64 {
+        self.w.target_pos
+    }
+
+    /// Whether the target is complete and verified.
+    #[must_use]
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// Checks that the patch ended where it should: call it when the patch stream ends.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] unless [`Event::Done`] was reached.
+    pub fn finish(&self) -> Result<()> {
+        match self.phase {
+            Phase::Done => Ok(()),
+            Phase::Failed => Err(Error::Failed),
+            _ => Err(Error::Truncated),
+        }
+    }
+
+    /// Takes patch bytes. Returns how many were consumed and why it returned; call again with
+    /// the rest. After an error the applier refuses further input ([`Error::Failed`]).
+    ///
+    /// # Errors
+    /// Any [`Error`] of header parsing, source or target digests, corrupt body, I/O or
+    /// trailing data.
+    pub fn feed<S: Source + ?Sized, T: Target + ?Sized>(&mut self, chunk: &[u8], source: &mut S, target: &mut T) -> Result<Fed> {
+        if self.phase == Phase::Failed {
+            return Err(Error::Failed);
+        }
+        let r = self.run(chunk, source, target);
+        if r.is_err() {
+            self.phase = Phase::Failed;
+        }
+        r
+    }
+
+    fn run<S: Source + ?Sized, T: Target + ?Sized>(&mut self, chunk: &[u8], source: &mut S, target: &mut T) -> Result<Fed> {
+        let mut used = 0usize;
+        loop {
+            let rest = chunk.get(used..).unwrap_or(&[]);
+            match self.phase {
+                Phase::Failed => return Err(Error::Failed),
+                Phase::Done => {
+                    if rest.is_empty() {
+                        return Ok(Fed { consumed: used, event: Event::Done });
+                    }
+                    return Err(Error::TrailingData);
+                }
+                Phase::Header => {
+                    let want = HEADER_LEN.saturating_sub(self.in_end);
+                    let take = want.min(rest.len());
+                    let dst = self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)).ok_or(Error::Failed)?;
+                    dst.copy_from_slice(rest.get(..take).unwrap_or(&[]));
+                    self.in_end = self.in_end.saturating_add(take);
+                    used = used.saturating_add(take);
+                    if self.in_end < HEADER_LEN {
+                        return Ok(Fed { consumed: used, event: Event::NeedMore });
+                    }
+                    let event = self.start(source)?;
+                    if let Some(event) = event {
+                        return Ok(Fed { consumed: used, event });
+                    }
+                }
+                Phase::BlockLen => {
+                    if rest.is_empty() {
+                        return Ok(Fed { consumed: used, event: Event::NeedMore });
+                    }
+                    let need = 4usize.saturating_sub(usize::from(self.len_fill));
+                    let take = need.min(rest.len());
+                    for b in rest.get(..take).unwrap_or(&[]) {
+                        if let Some(slot) = self.lenbuf.get_mut(usize::from(self.len_fill)) {
+                            *slot = *b;
+                        }
+                        self.len_fill = self.len_fill.saturating_add(1);
+                    }
+                    used = used.saturating_add(take);
+                    self.advance_patch(take);
+                    if self.len_fill == 4 {
+                        self.begin_block()?;
+                    }
+                }
+                Phase::BlockData => {
+                    let take = self.buffer_input(rest);
+                    used = used.saturating_add(take);
+                    if let Some(event) = self.decode(source, target)? {
+                        return Ok(Fed { consumed: used, event });
+                    }
+                    if used >= chunk.len() {
+                        return Ok(Fed { consumed: used, event: Event::NeedMore });
+                    }
+                }
+            }
+        }
+    }
+
+    fn advance_patch(&mut self, n: usize) {
+        self.patch_pos = self.patch_pos.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+
+    /// Parses the header, checks capacity and the source; returns an event to report, if any.
+    fn start<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<Option<Event>> {
+        let header = Header::parse(self.inbuf.get(..HEADER_LEN).unwrap_or(&[]))?;
+        self.in_end = 0;
+        self.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
+        let layout = Layout::new(&header.params);
+        if layout.len() > PROBS {
+            return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
+        }
+        self.verify_source(&header, source)?;
+        self.header = Some(header);
+        self.layout = Some(layout);
+        let blocks = header.blocks();
+        if let Some(cp) = self.resume {
+            if cp.tag != header.tag() {
+                return Err(Error::Checkpoint("belongs to another patch"));
+            }
+            if u64::from(cp.block) >= blocks || cp.patch_offset < self.patch_pos {
+                return Err(Error::Checkpoint("outside the patch"));
+            }
+            let at = u64::from(cp.block).saturating_mul(header.params.block_size());
+            self.block = u64::from(cp.block);
+            self.w.target_pos = at;
+            self.w.sha = Sha256::restore(cp.sha, at);
+            self.patch_pos = cp.patch_offset;
+            self.phase = Phase::BlockLen;
+            return Ok(Some(Event::SkipTo(cp.patch_offset)));
+        }
+        if blocks == 0 {
+            return self.complete().map(Some);
+        }
+        self.phase = Phase::BlockLen;
+        Ok(Some(Event::Checkpoint(self.checkpoint(&header))))
+    }
+
+    fn checkpoint(&self, header: &Header) -> Checkpoint {
+        let sha = self.w.sha.save().map(|(s, _)| s).unwrap_or_default();
+        Checkpoint { tag: header.tag(), block: u32::try_from(self.block).unwrap_or(u32::MAX), patch_offset: self.patch_pos, sha }
+    }
+
+    fn verify_source<S: Source + ?Sized>(&mut self, header: &Header, source: &mut S) -> Result<()> {
+        let size = source.len();
+        if size != header.source_size {
+            return Err(Error::SourceSize { expected: header.source_size, actual: size });
+        }
+        let mut sha = Sha256::new();
+        let mut off = 0u64;
+        while off < size {
+            let n = usize::try_from((size.saturating_sub(off)).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
+            let buf = self.w.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
+            source.read(off, buf).map_err(|_| Error::SourceRead { offset: off })?;
+            sha.update(buf);
+            off = off.saturating_add(u64::try_from(n).unwrap_or(0));
+        }
+        self.w.src_len = 0;
+        if bool::from(sha.finish().ct_eq(&header.source_sha256)) { Ok(()) } else { Err(Error::SourceDigest) }
+    }
+
+    fn begin_block(&mut self) -> Result<()> {
+        let header = self.header.ok_or(Error::Failed)?;
+        let layout = self.layout.ok_or(Error::Failed)?;
+        let coded = u32::from_le_bytes(self.lenbuf);
+        self.len_fill = 0;
+        if usize::try_from(coded).unwrap_or(usize::MAX) < rc::INIT_BYTES {
+            return Err(Error::Corrupt("block shorter than the coder's start"));
+        }
+        self.unbuffered = u64::from(coded);
+        self.w.block_end = self.w.target_pos.saturating_add(header.params.block_size()).min(header.target_size);
+        layout.reset(&mut self.w.probs);
+        self.started = false;
+        self.w.op = Op::InsertLen;
+        self.w.opos = 0;
+        self.w.hist = 0;
+        self.w.last = [0; 4];
+        self.w.prev = 0;
+        self.in_start = 0;
+        self.in_end = 0;
+        self.phase = Phase::BlockData;
+        Ok(())
+    }
+
+    /// Moves chunk bytes of the current block into the input buffer; returns how many.
+    fn buffer_input(&mut self, rest: &[u8]) -> usize {
+        if self.in_start > 0 {
+            self.inbuf.copy_within(self.in_start..self.in_end, 0);
+            self.in_end = self.in_end.saturating_sub(self.in_start);
+            self.in_start = 0;
+        }
+        let room = BUF.saturating_sub(self.in_end);
+        let left = usize::try_from(self.unbuffered).unwrap_or(usize::MAX);
+        let take = room.min(rest.len()).min(left);
+        if let (Some(dst), Some(src)) = (self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)), rest.get(..take)) {
+            dst.copy_from_slice(src);
+        }
+        self.in_end = self.in_end.saturating_add(take);
+        self.unbuffered = self.unbuffered.saturating_sub(u64::try_from(take).unwrap_or(0));
+        self.advance_patch(take);
+        take
+    }
+
+    /// Decodes what the buffered input allows. Returns an event when a block completes.
+    fn decode<S: Source + ?Sized, T: Target + ?Sized>(&mut self, source: &mut S, target: &mut T) -> Result<Option<Event>> {
+        let header = self.header.ok_or(Error::Failed)?;
+        let layout = self.layout.ok_or(Error::Failed)?;
+        let all_in = self.unbuffered == 0;
+        let input = self.inbuf.get(self.in_start..self.in_end).unwrap_or(&[]);
+        if !self.started && input.len() < rc::INIT_BYTES && !all_in {
+            return Ok(None);
+        }
+        let mut dec = if self.started { Decoder::resume(self.rc, input) } else { Decoder::start(input) };
+        self.started = true;
+        let mut err = None;
+        while self.w.target_pos < self.w.block_end {
+            let (_, pos, overrun) = dec.finish();
+            if overrun {
+                break;
+            }
+            if !all_in && input.len().saturating_sub(pos) < STEP_BYTES {
+                break;
+            }
+            if let Err(e) = self.w.step(&mut dec, &layout, &header, source, target) {
+                err = Some(e);
+                break;
+            }
+        }
+        let (st, pos, overrun) = dec.finish();
+        self.rc = st;
+        self.in_start = self.in_start.saturating_add(pos);
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if overrun {
+            return Err(Error::Corrupt("block shorter than its instructions"));
+        }
+        if self.w.target_pos < self.w.block_end {
+            return Ok(None);
+        }
+        if !all_in || self.in_start != self.in_end {
+            return Err(Error::Corrupt("block longer than its instructions"));
+        }
+        self.w.flush(target)?;
+        self.block = self.block.saturating_add(1);
+        if self.block >= header.blocks() {
+            return self.complete().map(Some);
+        }
+        self.phase = Phase::BlockLen;
+        Ok(Some(Event::Checkpoint(self.checkpoint(&header))))
+    }
+
+    fn complete(&mut self) -> Result<Event> {
+        let header = self.header.ok_or(Error::Failed)?;
+        let digest = core::mem::replace(&mut self.w.sha, Sha256::new()).finish();
+        if !bool::from(digest.ct_eq(&header.target_sha256)) {
+            return Err(Error::TargetDigest);
+        }
+        self.phase = Phase::Done;
+        Ok(Event::Done)
+    }
+
+}
+
+/// The decoding state that steps mutate while the input buffer is borrowed.
+#[derive(Debug)]
+struct Work<const PROBS: usize, const BUF: usize> {
+    probs: [u16; PROBS],
+    srcbuf: [u8; BUF],
+    src_base: u64,
+    src_len: usize,
+    outbuf: [u8; BUF],
+    out_len: usize,
+    block_end: u64,
+    op: Op,
+    target_pos: u64,
+    opos: u64,
+    hist: u32,
+    last: [u8; 4],
+    prev: u8,
+    sha: Sha256,
+}
+
+impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
+    /// One decoding unit: a length, a seek, or one target byte.
+    fn step<S: Source + ?Sized, T: Target + ?Sized>(
+        &mut self,
+        dec: &mut Decoder<'_>,
+        layout: &Layout,
+        header: &Header,
+        source: &mut S,
+        target: &mut T,
+    ) -> Result<()> {
+        let left = self.block_end.saturating_sub(self.target_pos);
+        match self.op {
+            Op::InsertLen => {
+                let n = layout.insert_len(dec, &mut self.probs, 0);
+                if u64::from(n) > left {
+                    return Err(Error::Corrupt("insert past the end of the block"));
+                }
+                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left) };
+            }
+            Op::Insert(n) => {
+                let b = layout.literal(dec, &mut self.probs, self.prev, 0);
+                self.emit(b, target)?;
+                let n = n.saturating_sub(1);
+                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left.saturating_sub(1)) };
+            }
+            Op::Seek => {
+                let z = layout.seek(dec, &mut self.probs, 0);
+                let delta = i64::from(z >> 1) ^ 0i64.wrapping_sub(i64::from(z & 1));
+                let pos = i64::try_from(self.opos).unwrap_or(i64::MAX).checked_add(delta);
+                match pos.and_then(|p| u64::try_from(p).ok()) {
+                    Some(p) if p < header.source_size => self.opos = p,
+                    _ => return Err(Error::Corrupt("seek outside the source")),
+                }
+                self.op = Op::CoverLen;
+            }
+            Op::CoverLen => {
+                let n = layout.cover_len(dec, &mut self.probs, 0).saturating_add(1);
+                if u64::from(n) > left {
+                    return Err(Error::Corrupt("copy past the end of the block"));
+                }
+                if self.opos.saturating_add(u64::from(n)) > header.source_size {
+                    return Err(Error::Corrupt("copy past the end of the source"));
+                }
+                self.op = Op::Cover(n);
+            }
+            Op::Cover(n) => {
+                let before = match self.opos.checked_sub(1) {
+                    Some(b) => self.source_byte(b, header.source_size, source)?,
+                    None => 0,
+                };
+                let cur = self.source_byte(self.opos, header.source_size, source)?;
+                let next_pos = self.opos.saturating_add(1);
+                let next = if next_pos < header.source_size { self.source_byte(next_pos, header.source_size, source)? } else { 0 };
+                let d = layout.diff(dec, &mut self.probs, &mut self.hist, &mut self.last, self.opos, before, cur, next, 0);
+                self.emit(cur.wrapping_add(d), target)?;
+                self.opos = next_pos;
+                let n = n.saturating_sub(1);
+                self.op = if n > 0 { Op::Cover(n) } else { Op::InsertLen };
+            }
+        }
+        Ok(())
+    }
+
+    /// After inserted bytes: a copy follows unless the block is complete.
+    const fn after_data(&self, left: u64) -> Op {
+        if left == 0 { Op::InsertLen } else { Op::Seek }
+    }
+
+    fn emit<T: Target + ?Sized>(&mut self, b: u8, target: &mut T) -> Result<()> {
+        if self.out_len >= BUF {
+            self.flush(target)?;
+        }
+        if let Some(slot) = self.outbuf.get_mut(self.out_len) {
+            *slot = b;
+        }
+        self.out_len = self.out_len.saturating_add(1);
+        self.target_pos = self.target_pos.saturating_add(1);
+        self.prev = b;
+        Ok(())
+    }
+
+    fn flush<T: Target + ?Sized>(&mut self, target: &mut T) -> Result<()> {
+        if self.out_len == 0 {
+            return Ok(());
+        }
+        let data = self.outbuf.get(..self.out_len).unwrap_or(&[]);
+        let at = self.target_pos.saturating_sub(u64::try_from(self.out_len).unwrap_or(0));
+        target.write(at, data).map_err(|_| Error::TargetWrite { offset: at })?;
+        self.sha.update(data);
+        self.out_len = 0;
+        Ok(())
+    }
+
+    fn source_byte<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<u8> {
+        let rel = pos.wrapping_sub(self.src_base);
+        if rel < u64::try_from(self.src_len).unwrap_or(0) {
+            if let Some(b) = self.srcbuf.get(usize::try_from(rel).unwrap_or(usize::MAX)) {
+                return Ok(*b);
+            }
+        }
+        let n = usize::try_from(size.saturating_sub(pos).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
+        let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
+        source.read(pos, buf).map_err(|_| Error::SourceRead { offset: pos })?;
+        self.src_base = pos;
+        self.src_len = n;
+        self.srcbuf.first().copied().ok_or(Error::Corrupt("read past the source"))
+    }
+}

@@ -1,0 +1,105 @@
+//! SHA-256 whose state can be saved in a checkpoint: the eight chaining words and the byte
+//! count, taken only at 64-byte boundaries (block boundaries are multiples of 64 bytes).
+
+use sha2::block_api::compress256;
+
+const H0: [u32; 8] = [
+    0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+];
+
+/// Incremental SHA-256.
+#[derive(Debug, Clone)]
+pub(crate) struct Sha256 {
+    state: [u32; 8],
+    len: u64,
+    buf: [u8; 64],
+    fill: usize,
+}
+
+impl Sha256 {
+    pub(crate) const fn new() -> Self {
+        Self { state: H0, len: 0, buf: [0; 64], fill: 0 }
+    }
+
+    /// Restores a state saved by [`Self::save`].
+    pub(crate) const fn restore(state: [u32; 8], len: u64) -> Self {
+        Self { state, len, buf: [0; 64], fill: 0 }
+    }
+
+    /// The chaining state, or `None` when bytes are buffered (not at a 64-byte boundary).
+    pub(crate) const fn save(&self) -> Option<([u32; 8], u64)> {
+        if self.fill == 0 { Some((self.state, self.len)) } else { None }
+    }
+
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
+        self.len = self.len.wrapping_add(u64::try_from(data.len()).unwrap_or(0));
+        if self.fill > 0 {
+            let want = 64usize.saturating_sub(self.fill);
+            let (head, tail) = data.split_at(want.min(data.len()));
+            if let Some(dst) = self.buf.get_mut(self.fill..self.fill.saturating_add(head.len())) {
+                dst.copy_from_slice(head);
+            }
+            self.fill = self.fill.saturating_add(head.len());
+            data = tail;
+            if self.fill < 64 {
+                return;
+            }
+            compress256(&mut self.state, core::slice::from_ref(&self.buf));
+            self.fill = 0;
+        }
+        let mut blocks = data.chunks_exact(64);
+        for block in blocks.by_ref() {
+            if let Ok(b) = <&[u8; 64]>::try_from(block) {
+                compress256(&mut self.state, core::slice::from_ref(b));
+            }
+        }
+        let rem = blocks.remainder();
+        if let Some(dst) = self.buf.get_mut(..rem.len()) {
+            dst.copy_from_slice(rem);
+        }
+        self.fill = rem.len();
+    }
+
+    pub(crate) fn finish(mut self) -> [u8; 32] {
+        let bits = self.len.wrapping_mul(8);
+        let mut pad = [0u8; 72];
+        pad[0] = 0x80;
+        let padlen = if self.fill < 56 { 56usize.wrapping_sub(self.fill) } else { 120usize.wrapping_sub(self.fill) };
+        let len = self.len;
+        self.update(pad.get(..padlen).unwrap_or(&[]));
+        self.update(&bits.to_be_bytes());
+        self.len = len;
+        let mut out = [0u8; 32];
+        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
+            o.copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code")]
+    use super::Sha256;
+    use sha2::Digest as _;
+
+    #[test]
+    fn matches_sha2_across_splits_and_saves() {
+        let data: alloc::vec::Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(7919) >> 3).to_le_bytes()[0]).collect();
+        for cut in [0usize, 1, 55, 56, 63, 64, 65, 128, 999, 1000] {
+            let mut h = Sha256::new();
+            h.update(&data[..cut]);
+            h.update(&data[cut..]);
+            assert_eq!(h.finish().as_slice(), sha2::Sha256::digest(&data).as_slice(), "cut {cut}");
+        }
+        let mut h = Sha256::new();
+        h.update(&data[..640]);
+        let (state, len) = h.save().unwrap();
+        let mut r = Sha256::restore(state, len);
+        r.update(&data[640..]);
+        assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(&data).as_slice());
+        let mut odd = Sha256::new();
+        odd.update(&data[..10]);
+        assert!(odd.save().is_none());
+    }
+}

@@ -1,0 +1,399 @@
+//! Round trips on the five real firmware pairs, resume after power loss at every chunk boundary
+//! and at random offsets, and every rejection of a wrong base, a damaged patch or a foreign
+//! checkpoint.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions,
+    clippy::print_stderr,
+    reason = "test code"
+)]
+
+use iot_delta::{
+    Applier, Checkpoint, DiffOptions, Error, Event, FilterChoice, Header, IoError, Profile, SliceTarget, Source,
+    StandardApplier, Target, TinyApplier,
+};
+
+const PAIRS: [&str; 5] =
+    ["microbit-micropython", "mpy-cross-x86_64", "pybricks-movehub", "pybricks-primehub", "pydantic-core-aarch64"];
+
+/// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// An "old firmware" and a "new firmware" that shares most of it, shifted and patched.
+fn synthetic_pair(len: usize) -> (Vec<u8>, Vec<u8>) {
+    let old = noise(7, len);
+    let mut new = Vec::with_capacity(len + 64);
+    new.extend_from_slice(&old[..len / 3]);
+    new.extend_from_slice(b"a brand new function body");
+    new.extend_from_slice(&old[len / 3 + 10..]);
+    for i in (0..new.len()).step_by(97) {
+        new[i] = new[i].wrapping_add(4);
+    }
+    (old, new)
+}
+
+fn options(profile: Profile, block_log2: Option<u8>) -> DiffOptions {
+    let mut o = DiffOptions::for_profile(profile);
+    o.block_log2 = block_log2;
+    o
+}
+
+/// Feeds the whole patch in `chunk`-byte pieces.
+fn apply<const P: usize, const B: usize>(old: &[u8], patch: &[u8], out: &mut Vec<u8>, chunk: usize) -> Result<(), Error> {
+    let mut a = Box::new(Applier::<P, B>::new());
+    let mut rest = patch;
+    while !rest.is_empty() {
+        let n = rest.len().min(chunk);
+        let fed = a.feed(&rest[..n], &mut &old[..], out)?;
+        rest = &rest[fed.consumed..];
+    }
+    a.finish()
+}
+
+#[test]
+fn vector_pairs_round_trip_in_both_profiles() {
+    let Some(dir) = iot_test_vectors::area("delta") else { return };
+    for pair in PAIRS {
+        let old = std::fs::read(dir.join(pair).join("old.bin")).unwrap();
+        let new = std::fs::read(dir.join(pair).join("new.bin")).unwrap();
+        for profile in [Profile::Tiny, Profile::Standard] {
+            let patch = iot_delta::diff(&old, &new, &DiffOptions::for_profile(profile)).unwrap();
+            let header = Header::parse(&patch).unwrap();
+            assert_eq!(header.profile, profile);
+            assert_eq!(header.target_size, new.len() as u64);
+            eprintln!("{pair} {}: {} bytes ({:.2} % of new)", profile.name(), patch.len(), 100.0 * patch.len() as f64 / new.len() as f64);
+            // A patch at least 8x smaller than the image: the differ really matched.
+            assert!(patch.len() * 8 < new.len(), "{pair} {profile:?}: {} bytes", patch.len());
+            let mut out = Vec::new();
+            if profile == Profile::Tiny {
+                apply::<{ iot_delta::TINY_PROBS }, { iot_delta::TINY_BUF }>(&old, &patch, &mut out, 1500).unwrap();
+            } else {
+                apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(&old, &patch, &mut out, 1500).unwrap();
+            }
+            assert!(out == new, "{pair} {profile:?}: target differs");
+        }
+    }
+}
+
+#[test]
+fn any_chunk_size_gives_the_same_target() {
+    let (old, new) = synthetic_pair(6000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, Some(10))).unwrap();
+    for chunk in [1usize, 2, 3, 7, 64, 127, 128, 129, 1000, patch.len()] {
+        let mut out = Vec::new();
+        apply::<{ iot_delta::TINY_PROBS }, { iot_delta::TINY_BUF }>(&old, &patch, &mut out, chunk).unwrap();
+        assert_eq!(out, new, "chunk {chunk}");
+    }
+}
+
+#[test]
+fn edge_sizes_round_trip() {
+    let (old, new) = synthetic_pair(3000);
+    let cases: [(&[u8], &[u8]); 6] = [
+        (&[], &[]),
+        (&old, &[]),
+        (&[], &new),
+        (b"x", b"y"),
+        (&old, &old),
+        (&new[..64], &new[..65]),
+    ];
+    for (o, n) in cases {
+        for profile in [Profile::Tiny, Profile::Standard] {
+            let patch = iot_delta::diff(o, n, &options(profile, Some(6))).unwrap();
+            let mut out = Vec::new();
+            apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(o, &patch, &mut out, 5).unwrap();
+            assert_eq!(out, n, "{} -> {} bytes", o.len(), n.len());
+        }
+    }
+}
+
+/// Target memory standing in for a flash slot: writes land in place, and bytes past the last
+/// write keep whatever a cut-off run left there.
+struct Slot(Vec<u8>);
+
+impl Target for Slot {
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), IoError> {
+        let at = offset as usize;
+        self.0.get_mut(at..at + data.len()).ok_or(IoError)?.copy_from_slice(data);
+        Ok(())
+    }
+}
+
+/// Runs an apply that loses power after `cut` bytes of the patch, then resumes from the last
+/// persisted checkpoint (or from the start) and finishes. Returns the slot.
+fn cut_and_resume(old: &[u8], patch: &[u8], new_len: usize, chunk: usize, cut: usize) -> Vec<u8> {
+    let mut slot = Slot(noise(99, new_len));
+    let mut stored: Option<[u8; iot_delta::CHECKPOINT_LEN]> = None;
+    {
+        let mut a = Box::new(TinyApplier::new());
+        let mut off = 0usize;
+        while off < cut {
+            let n = chunk.min(cut - off);
+            let fed = a.feed(&patch[off..off + n], &mut &old[..], &mut slot).unwrap();
+            off += fed.consumed;
+            if let Event::Checkpoint(cp) = fed.event {
+                stored = Some(cp.to_bytes());
+            }
+            if fed.event == Event::Done {
+                break;
+            }
+        }
+        // Power is lost here: the applier's RAM is gone.
+    }
+    let mut a = match stored {
+        Some(bytes) => Box::new(TinyApplier::resume(Checkpoint::from_bytes(&bytes).unwrap())),
+        None => Box::new(TinyApplier::new()),
+    };
+    let mut off = 0usize;
+    loop {
+        let n = chunk.min(patch.len() - off);
+        let fed = a.feed(&patch[off..off + n], &mut &old[..], &mut slot).unwrap();
+        off += fed.consumed;
+        match fed.event {
+            Event::SkipTo(at) => off = at as usize,
+            Event::Done => break,
+            _ => assert!(off < patch.len(), "patch ended before Done"),
+        }
+    }
+    assert!(a.is_done());
+    a.finish().unwrap();
+    slot.0
+}
+
+#[test]
+fn resumes_after_a_cut_at_every_chunk_boundary() {
+    let (old, new) = synthetic_pair(5000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, Some(8))).unwrap();
+    assert!(Header::parse(&patch).unwrap().blocks() >= 10);
+    let chunk = 37;
+    for cut in (0..=patch.len()).step_by(chunk) {
+        assert!(cut_and_resume(&old, &patch, new.len(), chunk, cut) == new, "cut at {cut}");
+    }
+}
+
+#[test]
+fn resumes_after_a_cut_at_random_offsets() {
+    let (old, new) = synthetic_pair(5000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, Some(7))).unwrap();
+    let cuts = noise(3, 64);
+    for (i, c) in cuts.iter().enumerate() {
+        let cut = (usize::from(*c) * 257 + i * 31) % (patch.len() + 1);
+        let chunk = 1 + (i * 13) % 200;
+        assert!(cut_and_resume(&old, &patch, new.len(), chunk, cut) == new, "cut at {cut}, chunk {chunk}");
+    }
+}
+
+#[test]
+fn resumes_on_a_real_pair_at_every_checkpoint() {
+    let Some(dir) = iot_test_vectors::area("delta") else { return };
+    let old = std::fs::read(dir.join("pybricks-movehub/old.bin")).unwrap();
+    let new = std::fs::read(dir.join("pybricks-movehub/new.bin")).unwrap();
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, Some(12))).unwrap();
+    let mut offsets = vec![0];
+    let mut a = Box::new(TinyApplier::new());
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < patch.len() {
+        let fed = a.feed(&patch[off..], &mut &old[..], &mut out).unwrap();
+        off += fed.consumed;
+        if let Event::Checkpoint(cp) = fed.event {
+            assert_eq!(cp.patch_offset() as usize, off);
+            offsets.push(off);
+        }
+    }
+    assert_eq!(out, new);
+    assert!(offsets.len() > 20);
+    for cut in offsets.iter().flat_map(|&o| [o, o + 1, o + 5]) {
+        assert!(cut_and_resume(&old, &patch, new.len(), 512, cut.min(patch.len())) == new, "cut at {cut}");
+    }
+}
+
+fn expect_failure(old: &[u8], patch: &[u8]) -> Error {
+    let mut a = Box::new(StandardApplier::new());
+    let mut out = Vec::new();
+    let mut rest = patch;
+    let err = loop {
+        match a.feed(&rest[..rest.len().min(100)], &mut &old[..], &mut out) {
+            Ok(fed) => {
+                rest = &rest[fed.consumed..];
+                if rest.is_empty() {
+                    let e = a.finish().expect_err("a damaged patch completed");
+                    assert!(!a.is_done());
+                    return e;
+                }
+            }
+            Err(e) => break e,
+        }
+    };
+    assert!(!a.is_done(), "marked complete after {err:?}");
+    // A failed applier stays failed.
+    assert_eq!(a.feed(b"x", &mut &old[..], &mut out), Err(Error::Failed));
+    assert_eq!(a.finish(), Err(Error::Failed));
+    err
+}
+
+#[test]
+fn rejections() {
+    let (old, new) = synthetic_pair(4000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Standard, Some(10))).unwrap();
+
+    // Wrong base image: same size, one byte changed; and a different size.
+    let mut wrong = old.clone();
+    wrong[1234] ^= 1;
+    assert_eq!(expect_failure(&wrong, &patch), Error::SourceDigest);
+    assert_eq!(expect_failure(&old[1..], &patch), Error::SourceSize { expected: 4000, actual: 3999 });
+
+    // Truncated anywhere.
+    for cut in [0, 50, 99, 100, 103, 104, patch.len() / 2, patch.len() - 1] {
+        assert_eq!(expect_failure(&old, &patch[..cut]), Error::Truncated, "cut {cut}");
+    }
+
+    // Trailing bytes.
+    let mut long = patch.clone();
+    long.push(0);
+    assert_eq!(expect_failure(&old, &long), Error::TrailingData);
+
+    // A patch for a different target: the header's digest no longer matches what is built.
+    let mut other = patch.clone();
+    other[70] ^= 0x80;
+    assert_eq!(expect_failure(&old, &other), Error::TargetDigest);
+
+    // Header fields.
+    let mut bad = patch.clone();
+    bad[0] = b'X';
+    assert_eq!(expect_failure(&old, &bad), Error::BadMagic);
+    let mut bad = patch.clone();
+    bad[4] = 2;
+    assert_eq!(expect_failure(&old, &bad), Error::UnsupportedVersion(2));
+    for (at, field) in [(5, "profile"), (6, "filter"), (7, "codec"), (15, "reserved bytes"), (96, "ram bytes")] {
+        let mut bad = patch.clone();
+        bad[at] = 0x77;
+        assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader(field), "byte {at}");
+    }
+    let mut bad = patch.clone();
+    bad[8] = 30;
+    assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader("block size"));
+    let mut big = patch.clone();
+    big[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_eq!(expect_failure(&old, &big), Error::TooLarge);
+
+    // A single-byte corruption of the body fails, and nothing is marked complete; unless the
+    // byte is range-coder slack in the (at most 4) flush bytes of a block that no decoded bit depends on, in which
+    // case the target is built exactly (its SHA-256 was checked).
+    let mut slack = 0;
+    for at in iot_delta::HEADER_LEN..patch.len() {
+        let mut bad = patch.clone();
+        bad[at] ^= 0x5A;
+        let mut out = Vec::new();
+        match apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(&old, &bad, &mut out, 100) {
+            Ok(()) => {
+                assert!(out == new, "byte {at}: completed with a wrong target");
+                slack += 1;
+            }
+            Err(_) => {
+                let e = expect_failure(&old, &bad);
+                assert!(matches!(e, Error::Corrupt(_) | Error::TargetDigest | Error::Truncated | Error::TrailingData), "byte {at}: {e:?}");
+            }
+        }
+    }
+    let blocks = usize::try_from(Header::parse(&patch).unwrap().blocks()).unwrap();
+    assert!(slack <= blocks * 4, "{slack} harmless corruptions in {blocks} blocks");
+}
+
+#[test]
+fn a_standard_patch_needs_a_standard_applier() {
+    let (old, new) = synthetic_pair(3000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Standard, None)).unwrap();
+    let mut a = Box::new(TinyApplier::new());
+    let err = a.feed(&patch, &mut &old[..], &mut Vec::new()).unwrap_err();
+    assert!(matches!(err, Error::ModelTooLarge { available: iot_delta::TINY_PROBS, .. }), "{err:?}");
+}
+
+#[test]
+fn checkpoints_are_checked() {
+    let (old, new) = synthetic_pair(3000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, Some(8))).unwrap();
+    let (o2, n2) = (noise(5, 3000), noise(6, 3000));
+    let foreign = iot_delta::diff(&o2, &n2, &options(Profile::Tiny, Some(8))).unwrap();
+    let mut a = Box::new(TinyApplier::new());
+    let fed = a.feed(&foreign, &mut &o2[..], &mut Vec::new()).unwrap();
+    let Event::Checkpoint(cp) = fed.event else { panic!("{fed:?}") };
+
+    let mut b = Box::new(TinyApplier::resume(cp));
+    assert_eq!(b.feed(&patch, &mut &old[..], &mut Vec::new()), Err(Error::Checkpoint("belongs to another patch")));
+
+    let bytes = cp.to_bytes();
+    assert_eq!(Checkpoint::from_bytes(&bytes).unwrap(), cp);
+    for i in 0..bytes.len() {
+        let mut torn = bytes;
+        torn[i] ^= 1;
+        assert!(matches!(Checkpoint::from_bytes(&torn), Err(Error::Checkpoint(_))), "byte {i}");
+    }
+    assert_eq!(Checkpoint::from_bytes(&bytes[1..]), Err(Error::Checkpoint("length")));
+}
+
+struct FailingSource<'a>(&'a [u8]);
+impl Source for FailingSource<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read(&mut self, offset: u64, _: &mut [u8]) -> Result<(), IoError> {
+        let _ = offset;
+        Err(IoError)
+    }
+}
+
+struct FailingTarget;
+impl Target for FailingTarget {
+    fn write(&mut self, _: u64, _: &[u8]) -> Result<(), IoError> {
+        Err(IoError)
+    }
+}
+
+#[test]
+fn platform_errors_stop_the_apply() {
+    let (old, new) = synthetic_pair(3000);
+    let patch = iot_delta::diff(&old, &new, &options(Profile::Tiny, None)).unwrap();
+    let mut a = Box::new(TinyApplier::new());
+    assert_eq!(a.feed(&patch, &mut FailingSource(&old), &mut Vec::new()), Err(Error::SourceRead { offset: 0 }));
+    let mut a = Box::new(TinyApplier::new());
+    let mut rest = &patch[..];
+    let err = loop {
+        match a.feed(rest, &mut &old[..], &mut FailingTarget) {
+            Ok(f) => rest = &rest[f.consumed..],
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, Error::TargetWrite { .. }), "{err:?}");
+    let mut small = [0u8; 10];
+    let mut a = Box::new(TinyApplier::new());
+    let mut rest = &patch[..];
+    let err = loop {
+        match a.feed(rest, &mut &old[..], &mut SliceTarget::new(&mut small)) {
+            Ok(f) => rest = &rest[f.consumed..],
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, Error::TargetWrite { .. }), "{err:?}");
+}
+
+#[test]
+fn filters_other_than_none_are_refused_by_this_differ() {
+    let mut o = DiffOptions::default();
+    o.filter = FilterChoice::Use(iot_delta::Filter::Thumb2);
+    assert!(matches!(iot_delta::diff(b"a", b"b", &o), Err(Error::InvalidOption(_))));
+}
