@@ -135,7 +135,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     let v = CoseMac0::decode(msg)?.verify(&HmacKey::new(&shared), b"")?;
     println!("  telemetry: {n} bytes built in a fixed buffer, {} tag valid", v.alg());
 
-    s.step("SUIT: the vendor signs manifests for firmware v1 and v2; the device installs both, then refuses a replay");
+    s.step("SUIT + delta: v1 ships whole, v2 ships as a delta (power cut mid-apply, resumed); replay refused");
     manifest_step(dir, &vendor, &vendor_pub)?;
 
     s.step("twin: the cloud sets the desired firmware, the device reports it installed, the delta empties");
@@ -171,9 +171,11 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
     const VENDOR_ID: &str = "fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe";
     const CLASS_ID: &str = "1492af14-2569-5e48-bf42-9b2d51f2ab45";
     let mut envelopes = Vec::new();
-    for (seq, seed) in [(1u64, 0x0000_1111u32), (2, 0x0000_2222)] {
+    let v1 = firmware(64 * 1024, 0x0000_1111);
+    let v2 = next_release(&v1);
+    for (seq, image) in [(1u64, &v1), (2, &v2)] {
         let name = format!("app-v{seq}.bin");
-        keys::write(&dir.join(&name), &firmware(64 * 1024, seed))?;
+        keys::write(&dir.join(&name), image)?;
         let spec = serde_json::json!({
             "sequence_number": seq,
             "vendor_id": VENDOR_ID,
@@ -189,9 +191,13 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
     }
     let slots = dir.join("device-slots");
     std::fs::create_dir_all(&slots)?;
+    // What the device downloads lands here: v1 whole, v2 rebuilt from a delta.
+    let download = dir.join("device-download");
+    std::fs::create_dir_all(&download)?;
+    std::fs::copy(dir.join("app-v1.bin"), download.join("app-v1.bin"))?;
     let mut device = DirPlatform {
         slots: slots.clone(),
-        fetch_dir: Some(dir.to_path_buf()),
+        fetch_dir: Some(download.clone()),
         vendor: crate::manifest::uuid(VENDOR_ID)?,
         class: crate::manifest::uuid(CLASS_ID)?,
         records: Vec::new(),
@@ -200,6 +206,10 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
     };
     let mut counter = FileCounter(dir.join("device-counter"));
     for (i, env) in envelopes.iter().enumerate() {
+        if i == 1 {
+            let installed = std::fs::read(slots.join("app"))?;
+            delta_download(dir, &installed, &v2, &download.join("app-v2.bin"))?;
+        }
         let seq = process_envelope(env, vendor_pub, &mut device, &mut counter, true, true)
             .map_err(|e| Failure(format!("manifest v{}: {e}", i.saturating_add(1))))?;
         let checks = device.records.iter().filter(|r| r.outcome == iot_manifest::Outcome::Success).count();
@@ -218,6 +228,94 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
     match process_envelope(first, vendor_pub, &mut device, &mut counter, true, false) {
         Err(e @ iot_manifest::Error::Rollback { .. }) => println!("  rejected as expected: replayed v1 manifest: {e}"),
         other => return Err(Failure(format!("replayed manifest was not refused: {other:?}"))),
+    }
+    Ok(())
+}
+
+/// The next release of `v1`: code shifted by an inserted function, a few constants changed.
+fn next_release(v1: &[u8]) -> Vec<u8> {
+    let cut = v1.len() / 3;
+    let mut v2 = Vec::with_capacity(v1.len().saturating_add(600));
+    v2.extend_from_slice(v1.get(..cut).unwrap_or(&[]));
+    v2.extend_from_slice(&firmware(600, 0x0000_2222));
+    v2.extend_from_slice(v1.get(cut..).unwrap_or(&[]));
+    for i in (0..v2.len()).step_by(4099) {
+        if let Some(b) = v2.get_mut(i) {
+            *b = b.wrapping_add(1);
+        }
+    }
+    v2
+}
+
+/// The cloud diffs the installed image against v2 (tiny profile); the device applies the patch
+/// in 512-byte network chunks, loses power after the first checkpoints, resumes from the stored
+/// checkpoint and rebuilds v2 exactly; a patch for another base is refused.
+fn delta_download(dir: &Path, installed: &[u8], v2: &[u8], out: &Path) -> Result<(), Failure> {
+    use iot_delta::{Checkpoint, DiffOptions, Event, Profile, SliceTarget, TinyApplier};
+    let mut options = DiffOptions::for_profile(Profile::Tiny);
+    options.block_log2 = Some(12);
+    let patch = iot_delta::diff(installed, v2, &options)?;
+    keys::write(&dir.join("app-v1-to-v2.delta"), &patch)?;
+    println!(
+        "  cloud: delta v1 -> v2 is {} bytes ({:.1} % of the {}-byte image), tiny profile: applier RAM {} bytes",
+        patch.len(),
+        100.0 * f64::from(u32::try_from(patch.len()).unwrap_or(u32::MAX))
+            / f64::from(u32::try_from(v2.len()).unwrap_or(1)),
+        v2.len(),
+        size_of::<TinyApplier>()
+    );
+    let mut slot = vec![0u8; v2.len()];
+    let mut stored = None;
+    let mut off = 0usize;
+    {
+        let mut applier = Box::new(TinyApplier::new());
+        let mut target = SliceTarget::new(&mut slot);
+        let mut checkpoints = 0u32;
+        while checkpoints < 4 && off < patch.len() {
+            let chunk = patch.get(off..off.saturating_add(512).min(patch.len())).unwrap_or(&[]);
+            let fed = applier.feed(chunk, &mut &installed[..], &mut target)?;
+            off = off.saturating_add(fed.consumed);
+            if let Event::Checkpoint(cp) = fed.event {
+                stored = Some(cp.to_bytes());
+                checkpoints = checkpoints.saturating_add(1);
+            }
+        }
+    }
+    let bytes = stored.ok_or_else(|| Failure("no checkpoint before the power cut".into()))?;
+    let cp = Checkpoint::from_bytes(&bytes)?;
+    println!(
+        "  device: power lost after {off} patch bytes; resuming at block {} from a {}-byte checkpoint",
+        cp.block(),
+        bytes.len()
+    );
+    let mut applier = Box::new(TinyApplier::resume(cp));
+    let mut target = SliceTarget::new(&mut slot);
+    let mut off = 0usize;
+    loop {
+        let chunk = patch.get(off..off.saturating_add(512).min(patch.len())).unwrap_or(&[]);
+        let fed = applier.feed(chunk, &mut &installed[..], &mut target)?;
+        off = off.saturating_add(fed.consumed);
+        match fed.event {
+            Event::SkipTo(at) => off = usize::try_from(at).map_err(|e| Failure(e.to_string()))?,
+            Event::Done => break,
+            _ if off >= patch.len() => return Err(Failure("patch ended early".into())),
+            _ => {}
+        }
+    }
+    if slot != v2 {
+        return Err(Failure("delta rebuilt the wrong image".into()));
+    }
+    keys::write(out, &slot)?;
+    println!("  device: v2 rebuilt from the delta, sha256 checked");
+    let mut other_base = installed.to_vec();
+    if let Some(b) = other_base.get_mut(100) {
+        *b ^= 0xFF;
+    }
+    match crate::delta::apply_bytes(&other_base, &patch, &mut Vec::new()) {
+        Err(e @ iot_delta::Error::SourceDigest) => {
+            println!("  rejected as expected: delta applied to a different base image: {e}")
+        }
+        other => return Err(Failure(format!("delta on the wrong base was not refused: {other:?}"))),
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 )]
 
 mod cose;
+mod delta;
 mod demo;
 mod keys;
 mod manifest;
@@ -37,6 +38,9 @@ enum Command {
     /// SUIT firmware manifests: create, verify, show, sever, and process on a reference device.
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
+    /// Binary delta updates: diff in the cloud, streaming resumable apply on the device.
+    #[command(subcommand)]
+    Delta(delta::DeltaCommand),
     /// Device twin documents: RFC 7396 merge and diff, RFC 6902 patch and diff.
     #[command(subcommand)]
     Twin(twin::TwinCommand),
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Cose(c) => cose::run(c),
         Command::Manifest(c) => manifest::run(c),
+        Command::Delta(c) => delta::run(c),
         Command::Twin(c) => twin::run(c),
         Command::Demo(a) => demo::run(&a),
     };

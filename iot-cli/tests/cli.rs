@@ -146,7 +146,7 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 5, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 6, "{text}");
     assert!(text.contains("replayed v1 manifest: rollback"), "{text}");
     assert!(text.contains("device reports fw 2.0.0 -> delta empty"), "{text}");
 }
@@ -386,5 +386,98 @@ mod manifest {
             assert_eq!(j["sequence_number"], seq);
             assert_eq!(j["manifest_digest"].as_str().unwrap()[..8], *"f6d44a62");
         }
+    }
+}
+
+mod delta {
+    use super::{code, iot, json};
+
+    fn images(d: &std::path::Path) -> (Vec<u8>, Vec<u8>) {
+        let mut x = 0x9e37_79b9u32;
+        let old: Vec<u8> = (0..20_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x.to_le_bytes()[0]
+            })
+            .collect();
+        let mut new = old.clone();
+        new.splice(5000..5000, b"new code here".iter().copied());
+        new[12_000] ^= 0x40;
+        std::fs::write(d.join("old.bin"), &old).unwrap();
+        std::fs::write(d.join("new.bin"), &new).unwrap();
+        (old, new)
+    }
+
+    #[test]
+    fn diff_info_apply_round_trip() {
+        let d = tempfile::tempdir().unwrap();
+        let (old, new) = images(d.path());
+        for profile in ["tiny", "standard"] {
+            for filter in ["auto", "none"] {
+                let out = iot(
+                    d.path(),
+                    &["delta", "diff", "old.bin", "new.bin", "-o", "p.delta", "--profile", profile, "--filter", filter],
+                );
+                assert_eq!(code(&out), 0, "{out:?}");
+                let out = iot(d.path(), &["delta", "info", "p.delta", "--json"]);
+                assert_eq!(code(&out), 0, "{out:?}");
+                let v = json(&out);
+                assert_eq!(v["format_version"], 1);
+                assert_eq!(v["profile"], profile);
+                assert_eq!(v["source_size"], old.len());
+                assert_eq!(v["target_size"], new.len());
+                assert_eq!(v["source_sha256"].as_str().unwrap().len(), 64);
+                assert_eq!(v["target_sha256"].as_str().unwrap().len(), 64);
+                let size = std::fs::metadata(d.path().join("p.delta")).unwrap().len();
+                assert_eq!(v["patch_size"], size);
+                assert!(size < 1000, "{size}");
+                let ram = v["ram_bytes"].as_u64().unwrap();
+                assert!(if profile == "tiny" { ram <= 8192 } else { ram <= 72 * 1024 }, "{ram}");
+                let out = iot(d.path(), &["delta", "apply", "old.bin", "p.delta", "-o", "rebuilt.bin"]);
+                assert_eq!(code(&out), 0, "{out:?}");
+                assert_eq!(std::fs::read(d.path().join("rebuilt.bin")).unwrap(), new);
+                std::fs::remove_file(d.path().join("rebuilt.bin")).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn apply_failures_exit_1_and_leave_no_output() {
+        let d = tempfile::tempdir().unwrap();
+        let (mut old, _) = images(d.path());
+        let out = iot(d.path(), &["delta", "diff", "old.bin", "new.bin", "-o", "p.delta"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let patch = std::fs::read(d.path().join("p.delta")).unwrap();
+
+        old[7] ^= 1;
+        std::fs::write(d.path().join("other.bin"), &old).unwrap();
+        let out = iot(d.path(), &["delta", "apply", "other.bin", "p.delta", "-o", "rebuilt.bin", "--json"]);
+        assert_eq!(code(&out), 1, "{out:?}");
+        assert_eq!(json(&out)["ok"], false);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("wrong base image"));
+        assert!(!d.path().join("rebuilt.bin").exists());
+
+        std::fs::write(d.path().join("short.delta"), &patch[..patch.len() - 3]).unwrap();
+        let out = iot(d.path(), &["delta", "apply", "old.bin", "short.delta", "-o", "rebuilt.bin"]);
+        assert_eq!(code(&out), 1, "{out:?}");
+        assert!(!d.path().join("rebuilt.bin").exists());
+
+        let mut bad = patch.clone();
+        let last = bad.len() - 10;
+        bad[last] ^= 0xFF;
+        std::fs::write(d.path().join("bad.delta"), &bad).unwrap();
+        let out = iot(d.path(), &["delta", "apply", "old.bin", "bad.delta", "-o", "rebuilt.bin"]);
+        assert_eq!(code(&out), 1, "{out:?}");
+        assert!(!d.path().join("rebuilt.bin").exists());
+
+        std::fs::write(d.path().join("junk.delta"), b"not a patch at all").unwrap();
+        let out = iot(d.path(), &["delta", "info", "junk.delta", "--json"]);
+        assert_eq!(code(&out), 1, "{out:?}");
+        let out = iot(d.path(), &["delta", "apply", "old.bin", "missing.delta", "-o", "x.bin"]);
+        assert_eq!(code(&out), 2, "{out:?}");
+        let out = iot(d.path(), &["delta", "diff", "old.bin", "new.bin", "-o", "p.delta", "--profile", "huge"]);
+        assert_eq!(code(&out), 2, "{out:?}");
     }
 }

@@ -1,7 +1,7 @@
 //! Prints the patch size of every vector pair for both profiles (the size table of the README).
 //!
 //! `cargo run --release -p iot-delta --example sizes [VECTORS_DIR]`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, reason = "example")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::indexing_slicing, clippy::panic, reason = "example")]
 
 use iot_delta::{DiffOptions, Profile};
 
@@ -10,7 +10,8 @@ fn main() {
         || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors/delta"),
         std::path::PathBuf::from,
     );
-    let pairs = ["microbit-micropython", "mpy-cross-x86_64", "pybricks-movehub", "pybricks-primehub", "pydantic-core-aarch64"];
+    let pairs =
+        ["microbit-micropython", "mpy-cross-x86_64", "pybricks-movehub", "pybricks-primehub", "pydantic-core-aarch64"];
     println!("| pair | new bytes | tiny | standard |");
     println!("|---|---:|---:|---:|");
     for pair in pairs {
@@ -26,7 +27,12 @@ fn main() {
             apply(&old, &patch, &mut out);
             let at = t.elapsed();
             assert_eq!(out, new, "{pair} {profile:?}");
-            row.push_str(&format!(" {} ({:.2} s diff, {:.1} ms apply) |", patch.len(), dt.as_secs_f64(), at.as_secs_f64() * 1e3));
+            row.push_str(&format!(
+                " {} ({:.2} s diff, {:.1} ms apply) |",
+                patch.len(),
+                dt.as_secs_f64(),
+                at.as_secs_f64() * 1e3
+            ));
         }
         println!("{row}");
     }

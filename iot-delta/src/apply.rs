@@ -321,20 +321,20 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         let () = Self::BUF_OK;
         Self {
             w: Work {
-            probs: [0; PROBS],
-            srcbuf: [0; BUF],
-            src_base: 0,
-            src_len: 0,
-            outbuf: [0; BUF],
-            out_len: 0,
-            block_end: 0,
-            op: Op::InsertLen,
-            target_pos: 0,
-            opos: 0,
-            hist: 0,
-            last: [0; 4],
-            prev: 0,
-            sha: Sha256::new(),
+                probs: [0; PROBS],
+                srcbuf: [0; BUF],
+                src_base: 0,
+                src_len: 0,
+                outbuf: [0; BUF],
+                out_len: 0,
+                block_end: 0,
+                op: Op::InsertLen,
+                target_pos: 0,
+                opos: 0,
+                hist: 0,
+                last: [0; 4],
+                prev: 0,
+                sha: Sha256::new(),
             },
             inbuf: [0; BUF],
             in_start: 0,
@@ -399,7 +399,12 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     /// # Errors
     /// Any [`Error`] of header parsing, source or target digests, corrupt body, I/O or
     /// trailing data.
-    pub fn feed<S: Source + ?Sized, T: Target + ?Sized>(&mut self, chunk: &[u8], source: &mut S, target: &mut T) -> Result<Fed> {
+    pub fn feed<S: Source + ?Sized, T: Target + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        source: &mut S,
+        target: &mut T,
+    ) -> Result<Fed> {
         if self.phase == Phase::Failed {
             return Err(Error::Failed);
         }
@@ -410,7 +415,12 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         r
     }
 
-    fn run<S: Source + ?Sized, T: Target + ?Sized>(&mut self, chunk: &[u8], source: &mut S, target: &mut T) -> Result<Fed> {
+    fn run<S: Source + ?Sized, T: Target + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        source: &mut S,
+        target: &mut T,
+    ) -> Result<Fed> {
         let mut used = 0usize;
         loop {
             let rest = chunk.get(used..).unwrap_or(&[]);
@@ -510,7 +520,12 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     fn checkpoint(&self, header: &Header) -> Checkpoint {
         let sha = self.w.sha.save().map(|(s, _)| s).unwrap_or_default();
-        Checkpoint { tag: header.tag(), block: u32::try_from(self.block).unwrap_or(u32::MAX), patch_offset: self.patch_pos, sha }
+        Checkpoint {
+            tag: header.tag(),
+            block: u32::try_from(self.block).unwrap_or(u32::MAX),
+            patch_offset: self.patch_pos,
+            sha,
+        }
     }
 
     fn verify_source<S: Source + ?Sized>(&mut self, header: &Header, source: &mut S) -> Result<()> {
@@ -564,7 +579,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         let room = BUF.saturating_sub(self.in_end);
         let left = usize::try_from(self.unbuffered).unwrap_or(usize::MAX);
         let take = room.min(rest.len()).min(left);
-        if let (Some(dst), Some(src)) = (self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)), rest.get(..take)) {
+        if let (Some(dst), Some(src)) =
+            (self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)), rest.get(..take))
+        {
             dst.copy_from_slice(src);
         }
         self.in_end = self.in_end.saturating_add(take);
@@ -574,7 +591,11 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     /// Decodes what the buffered input allows. Returns an event when a block completes.
-    fn decode<S: Source + ?Sized, T: Target + ?Sized>(&mut self, source: &mut S, target: &mut T) -> Result<Option<Event>> {
+    fn decode<S: Source + ?Sized, T: Target + ?Sized>(
+        &mut self,
+        source: &mut S,
+        target: &mut T,
+    ) -> Result<Option<Event>> {
         let header = self.header.ok_or(Error::Failed)?;
         let layout = self.layout.ok_or(Error::Failed)?;
         let all_in = self.unbuffered == 0;
@@ -631,7 +652,6 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         self.phase = Phase::Done;
         Ok(Event::Done)
     }
-
 }
 
 /// The decoding state that steps mutate while the input buffer is borrowed.
@@ -705,8 +725,13 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                 };
                 let cur = self.source_byte(self.opos, header.source_size, source)?;
                 let next_pos = self.opos.saturating_add(1);
-                let next = if next_pos < header.source_size { self.source_byte(next_pos, header.source_size, source)? } else { 0 };
-                let d = layout.diff(dec, &mut self.probs, &mut self.hist, &mut self.last, self.opos, before, cur, next, 0);
+                let next = if next_pos < header.source_size {
+                    self.source_byte(next_pos, header.source_size, source)?
+                } else {
+                    0
+                };
+                let d =
+                    layout.diff(dec, &mut self.probs, &mut self.hist, &mut self.last, self.opos, before, cur, next, 0);
                 self.emit(cur.wrapping_add(d), target)?;
                 self.opos = next_pos;
                 let n = n.saturating_sub(1);

@@ -155,7 +155,14 @@ pub fn diff_with_progress(
 
 /// The model sizes tried for a profile; the smallest patch wins.
 fn candidates(profile: Profile, block_log2: u8) -> Vec<Params> {
-    let p = |lit_bits, zero_bits, prev_bits, align_bits, value_bits| Params { block_log2, lit_bits, zero_bits, prev_bits, align_bits, value_bits };
+    let p = |lit_bits, zero_bits, prev_bits, align_bits, value_bits| Params {
+        block_log2,
+        lit_bits,
+        zero_bits,
+        prev_bits,
+        align_bits,
+        value_bits,
+    };
     let all = match profile {
         // Measured on the five vector pairs: Thumb code likes a 2-byte alignment context,
         // x86 and AArch64 a wider previous-byte context.
@@ -334,7 +341,8 @@ fn encode_candidates(
     let bs = usize::try_from(first.block_size()).unwrap_or(usize::MAX);
     let nblocks = new.len().div_ceil(bs);
     let jobs = nblocks.saturating_mul(candidates.len());
-    let results: Mutex<Vec<Vec<Vec<u8>>>> = Mutex::new(candidates.iter().map(|_| alloc::vec![Vec::new(); nblocks]).collect());
+    let results: Mutex<Vec<Vec<Vec<u8>>>> =
+        Mutex::new(candidates.iter().map(|_| alloc::vec![Vec::new(); nblocks]).collect());
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let work = || {
@@ -363,7 +371,11 @@ fn encode_candidates(
         work();
     });
     let total = u64::try_from(jobs).unwrap_or(0);
-    progress(Progress { stage: Stage::Encoding, done: u64::try_from(done.load(Ordering::Relaxed)).unwrap_or(0), total });
+    progress(Progress {
+        stage: Stage::Encoding,
+        done: u64::try_from(done.load(Ordering::Relaxed)).unwrap_or(0),
+        total,
+    });
     results.into_inner().unwrap_or_default()
 }
 
@@ -414,7 +426,17 @@ fn encode_block(layout: &Layout, old: &[u8], new: &[u8], covers: &[Cover], start
             let before = o.checked_sub(1).and_then(|b| old.get(b)).copied().unwrap_or(0);
             let t = new.get(c.new + i).copied().unwrap_or(0);
             let _ = size;
-            layout.diff(&mut enc, &mut probs, &mut hist, &mut last, u64::try_from(o).unwrap_or(0), before, cur, next, t.wrapping_sub(cur));
+            layout.diff(
+                &mut enc,
+                &mut probs,
+                &mut hist,
+                &mut last,
+                u64::try_from(o).unwrap_or(0),
+                before,
+                cur,
+                next,
+                t.wrapping_sub(cur),
+            );
             prev = t;
         }
         opos = c.old + c.len;
@@ -425,4 +447,3 @@ fn encode_block(layout: &Layout, old: &[u8], new: &[u8], covers: &[Cover], start
     }
     enc.finish()
 }
-

@@ -175,7 +175,10 @@ impl Params {
     #[must_use]
     #[expect(clippy::arithmetic_side_effects, reason = "validated fields keep every term below 2^17")]
     pub const fn probs(&self) -> usize {
-        (256 << self.lit_bits) + (4 << (self.zero_bits + self.align_bits + self.prev_bits)) + (256 << self.value_bits) + 3 * VALUE_CODER_PROBS
+        (256 << self.lit_bits)
+            + (4 << (self.zero_bits + self.align_bits + self.prev_bits))
+            + (256 << self.value_bits)
+            + 3 * VALUE_CODER_PROBS
     }
 
     /// Target bytes per block.
@@ -212,8 +215,25 @@ impl Header {
     /// [`Error::UnsupportedVersion`], [`Error::InvalidHeader`] or [`Error::TooLarge`].
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let h: &[u8; HEADER_LEN] = bytes.get(..HEADER_LEN).and_then(|b| b.try_into().ok()).ok_or(Error::Truncated)?;
-        let [m0, m1, m2, m3, version, profile, filter, codec, block_log2, lit_bits, zero_bits, align_bits, value_bits, prev_bits, r1, r2, rest @ ..] =
-            *h;
+        let [
+            m0,
+            m1,
+            m2,
+            m3,
+            version,
+            profile,
+            filter,
+            codec,
+            block_log2,
+            lit_bits,
+            zero_bits,
+            align_bits,
+            value_bits,
+            prev_bits,
+            r1,
+            r2,
+            rest @ ..,
+        ] = *h;
         if [m0, m1, m2, m3] != MAGIC {
             return Err(Error::BadMagic);
         }
@@ -294,7 +314,10 @@ impl Header {
     #[must_use]
     pub fn ram_bytes(&self) -> u32 {
         let probs = self.params.probs();
-        let total = probs.saturating_mul(2).saturating_add(self.profile.buffer().saturating_mul(3)).saturating_add(crate::apply::FIXED_STATE);
+        let total = probs
+            .saturating_mul(2)
+            .saturating_add(self.profile.buffer().saturating_mul(3))
+            .saturating_add(crate::apply::FIXED_STATE);
         u32::try_from(total).unwrap_or(u32::MAX)
     }
 

@@ -37,7 +37,11 @@ fn adapt(slot: &mut u16, bit: u32) {
     let p = *slot & PROB_MASK;
     let n = *slot >> PROB_BITS;
     let shift = RATE.get(usize::from(n)).copied().unwrap_or(5);
-    let p = if bit == 0 { p.wrapping_add(((1u16 << PROB_BITS).wrapping_sub(p)) >> shift) } else { p.wrapping_sub(p >> shift) };
+    let p = if bit == 0 {
+        p.wrapping_add(((1u16 << PROB_BITS).wrapping_sub(p)) >> shift)
+    } else {
+        p.wrapping_sub(p >> shift)
+    };
     let n = if n < 15 { n.wrapping_add(1) } else { n };
     *slot = p | (n << PROB_BITS);
 }
@@ -122,7 +126,7 @@ impl Coder for Decoder<'_> {
 }
 
 /// The encoder (cloud side).
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 #[derive(Debug)]
 pub(crate) struct Encoder {
     low: u64,
@@ -132,7 +136,7 @@ pub(crate) struct Encoder {
     out: alloc::vec::Vec<u8>,
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 impl Encoder {
     pub(crate) const fn new() -> Self {
         Self { low: 0, range: u32::MAX, cache: 0, cache_size: 1, out: alloc::vec::Vec::new() }
@@ -170,7 +174,7 @@ impl Encoder {
     }
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 impl Coder for Encoder {
     #[inline]
     fn bit(&mut self, prob: &mut u16, bit: u32) -> u32 {
@@ -189,4 +193,3 @@ impl Coder for Encoder {
         bit
     }
 }
-

@@ -3,9 +3,8 @@
 
 use sha2::block_api::compress256;
 
-const H0: [u32; 8] = [
-    0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-];
+const H0: [u32; 8] =
+    [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19];
 
 /// Incremental SHA-256.
 #[derive(Debug, Clone)]
@@ -85,19 +84,22 @@ mod tests {
 
     #[test]
     fn matches_sha2_across_splits_and_saves() {
-        let data: alloc::vec::Vec<u8> = (0..1000u32).map(|i| (i.wrapping_mul(7919) >> 3).to_le_bytes()[0]).collect();
+        let mut data = [0u8; 1000];
+        for (i, d) in (0u32..).zip(data.iter_mut()) {
+            *d = (i.wrapping_mul(7919) >> 3).to_le_bytes()[0];
+        }
         for cut in [0usize, 1, 55, 56, 63, 64, 65, 128, 999, 1000] {
             let mut h = Sha256::new();
             h.update(&data[..cut]);
             h.update(&data[cut..]);
-            assert_eq!(h.finish().as_slice(), sha2::Sha256::digest(&data).as_slice(), "cut {cut}");
+            assert_eq!(h.finish().as_slice(), sha2::Sha256::digest(data).as_slice(), "cut {cut}");
         }
         let mut h = Sha256::new();
         h.update(&data[..640]);
         let (state, len) = h.save().unwrap();
         let mut r = Sha256::restore(state, len);
         r.update(&data[640..]);
-        assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(&data).as_slice());
+        assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(data).as_slice());
         let mut odd = Sha256::new();
         odd.update(&data[..10]);
         assert!(odd.save().is_none());

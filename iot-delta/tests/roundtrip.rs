@@ -53,7 +53,12 @@ fn options(profile: Profile, block_log2: Option<u8>) -> DiffOptions {
 }
 
 /// Feeds the whole patch in `chunk`-byte pieces.
-fn apply<const P: usize, const B: usize>(old: &[u8], patch: &[u8], out: &mut Vec<u8>, chunk: usize) -> Result<(), Error> {
+fn apply<const P: usize, const B: usize>(
+    old: &[u8],
+    patch: &[u8],
+    out: &mut Vec<u8>,
+    chunk: usize,
+) -> Result<(), Error> {
     let mut a = Box::new(Applier::<P, B>::new());
     let mut rest = patch;
     while !rest.is_empty() {
@@ -75,14 +80,20 @@ fn vector_pairs_round_trip_in_both_profiles() {
             let header = Header::parse(&patch).unwrap();
             assert_eq!(header.profile, profile);
             assert_eq!(header.target_size, new.len() as u64);
-            eprintln!("{pair} {}: {} bytes ({:.2} % of new)", profile.name(), patch.len(), 100.0 * patch.len() as f64 / new.len() as f64);
+            eprintln!(
+                "{pair} {}: {} bytes ({:.2} % of new)",
+                profile.name(),
+                patch.len(),
+                100.0 * patch.len() as f64 / new.len() as f64
+            );
             // A patch at least 8x smaller than the image: the differ really matched.
             assert!(patch.len() * 8 < new.len(), "{pair} {profile:?}: {} bytes", patch.len());
             let mut out = Vec::new();
             if profile == Profile::Tiny {
                 apply::<{ iot_delta::TINY_PROBS }, { iot_delta::TINY_BUF }>(&old, &patch, &mut out, 1500).unwrap();
             } else {
-                apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(&old, &patch, &mut out, 1500).unwrap();
+                apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(&old, &patch, &mut out, 1500)
+                    .unwrap();
             }
             assert!(out == new, "{pair} {profile:?}: target differs");
         }
@@ -103,14 +114,8 @@ fn any_chunk_size_gives_the_same_target() {
 #[test]
 fn edge_sizes_round_trip() {
     let (old, new) = synthetic_pair(3000);
-    let cases: [(&[u8], &[u8]); 6] = [
-        (&[], &[]),
-        (&old, &[]),
-        (&[], &new),
-        (b"x", b"y"),
-        (&old, &old),
-        (&new[..64], &new[..65]),
-    ];
+    let cases: [(&[u8], &[u8]); 6] =
+        [(&[], &[]), (&old, &[]), (&[], &new), (b"x", b"y"), (&old, &old), (&new[..64], &new[..65])];
     for (o, n) in cases {
         for profile in [Profile::Tiny, Profile::Standard] {
             let patch = iot_delta::diff(o, n, &options(profile, Some(6))).unwrap();
@@ -306,7 +311,10 @@ fn rejections() {
             }
             Err(_) => {
                 let e = expect_failure(&old, &bad);
-                assert!(matches!(e, Error::Corrupt(_) | Error::TargetDigest | Error::Truncated | Error::TrailingData), "byte {at}: {e:?}");
+                assert!(
+                    matches!(e, Error::Corrupt(_) | Error::TargetDigest | Error::Truncated | Error::TrailingData),
+                    "byte {at}: {e:?}"
+                );
             }
         }
     }
@@ -396,4 +404,23 @@ fn filters_other_than_none_are_refused_by_this_differ() {
     let mut o = DiffOptions::default();
     o.filter = FilterChoice::Use(iot_delta::Filter::Thumb2);
     assert!(matches!(iot_delta::diff(b"a", b"b", &o), Err(Error::InvalidOption(_))));
+}
+
+#[test]
+fn applier_ram_stays_within_the_profiles() {
+    let tiny = size_of::<TinyApplier>();
+    let standard = size_of::<StandardApplier>();
+    eprintln!("TinyApplier {tiny} bytes, StandardApplier {standard} bytes");
+    assert!(tiny <= 8 * 1024, "tiny applier is {tiny} bytes");
+    assert!(standard <= 72 * 1024, "standard applier is {standard} bytes");
+    // The header's ram_bytes never understates the applier a patch needs.
+    let (old, new) = synthetic_pair(2000);
+    for (profile, size) in [(Profile::Tiny, tiny), (Profile::Standard, standard)] {
+        let patch = iot_delta::diff(&old, &new, &options(profile, None)).unwrap();
+        let header = Header::parse(&patch).unwrap();
+        assert!(header.params.probs() <= profile.max_probs());
+        let max_ram = 2 * profile.max_probs() + 3 * profile.buffer() + 512;
+        assert!(size <= max_ram, "{profile:?}: {size} > {max_ram}");
+        assert!(header.ram_bytes() as usize <= max_ram);
+    }
 }
