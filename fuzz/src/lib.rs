@@ -256,3 +256,85 @@ pub fn manifest_process(data: &[u8]) {
     }
     let _ = Processor::<_, 3>::new(&mut platform).boot(&v, &counter);
 }
+
+/// The fixed source image the delta seeds were made from: 3000 deterministic bytes.
+#[must_use]
+pub fn delta_source() -> Vec<u8> {
+    let mut x = 0x2545_f491_u32;
+    (0..3000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// Applies fuzzed patch bytes to [`delta_source`]: the first byte picks the chunk size. Checks
+/// that a completed apply produced exactly the header's target size and SHA-256, that errors
+/// never mark the apply complete, and that resuming from any checkpoint reached agrees.
+pub fn delta_apply(data: &[u8]) {
+    use iot_delta::{Event, StandardApplier};
+    use sha2::Digest as _;
+    let Some((chunk, patch)) = data.split_first() else { return };
+    let chunk = usize::from(*chunk).max(1);
+    let source = delta_source();
+    let mut out = Vec::new();
+    let mut applier = Box::new(StandardApplier::new());
+    let mut rest = patch;
+    let mut last_checkpoint = None;
+    let done = loop {
+        let n = rest.len().min(chunk);
+        match applier.feed(&rest[..n], &mut &source[..], &mut out) {
+            Ok(fed) => {
+                rest = &rest[fed.consumed..];
+                match fed.event {
+                    Event::Done => break true,
+                    Event::Checkpoint(cp) => last_checkpoint = Some(cp),
+                    _ if rest.is_empty() => break false,
+                    _ => {}
+                }
+            }
+            Err(_) => {
+                assert!(!applier.is_done());
+                assert!(applier.finish().is_err());
+                break false;
+            }
+        }
+    };
+    if !done {
+        return;
+    }
+    let header = *applier.header().expect("done implies a header");
+    assert_eq!(out.len() as u64, header.target_size);
+    assert_eq!(sha2::Sha256::digest(&out).as_slice(), header.target_sha256.as_slice());
+    if let Some(cp) = last_checkpoint {
+        let mut resumed = Box::new(StandardApplier::resume(cp));
+        let mut again = out.clone();
+        let mut off = 0usize;
+        loop {
+            let fed =
+                resumed.feed(&patch[off..], &mut &source[..], &mut again).expect("a resumed apply of a good patch");
+            off += fed.consumed;
+            match fed.event {
+                Event::SkipTo(at) => off = usize::try_from(at).expect("offset"),
+                Event::Done => break,
+                _ => assert!(off < patch.len(), "resumed patch ended early"),
+            }
+        }
+        assert_eq!(again, out);
+    }
+}
+
+/// Parses fuzzed bytes as a patch header and as a stored checkpoint; whatever parses must
+/// serialise back to the same bytes.
+pub fn delta_header(data: &[u8]) {
+    if let Ok(h) = iot_delta::Header::parse(data) {
+        assert_eq!(&h.to_bytes()[..], &data[..iot_delta::HEADER_LEN]);
+        assert!(h.params.probs() <= iot_delta::STANDARD_PROBS);
+    }
+    if let Ok(cp) = iot_delta::Checkpoint::from_bytes(data) {
+        assert_eq!(&cp.to_bytes()[..], data);
+    }
+}
