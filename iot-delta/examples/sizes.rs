@@ -1,7 +1,14 @@
 //! Prints the patch size of every vector pair for both profiles (the size table of the README).
 //!
 //! `cargo run --release -p iot-delta --example sizes [VECTORS_DIR]`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::indexing_slicing, clippy::panic, reason = "example")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "example"
+)]
 
 use iot_delta::{DiffOptions, Profile};
 

@@ -15,6 +15,8 @@ pub(crate) const FIXED_STATE: usize = 512;
 
 /// Most coded bytes one decoding step can consume: a value is 36 coded bits.
 const STEP_BYTES: usize = 36 * MAX_BYTES_PER_BIT;
+/// Most coded bytes one target byte can consume: a difference is at most 10 coded bits.
+const BYTE_STEP: usize = 10 * MAX_BYTES_PER_BIT;
 
 /// A platform I/O failure; the platform keeps its own details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -614,7 +616,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             if !all_in && input.len().saturating_sub(pos) < STEP_BYTES {
                 break;
             }
-            if let Err(e) = self.w.step(&mut dec, &layout, &header, source, target) {
+            if let Err(e) = self.w.step(&mut dec, &layout, &header, all_in, source, target) {
                 err = Some(e);
                 break;
             }
@@ -680,6 +682,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         dec: &mut Decoder<'_>,
         layout: &Layout,
         header: &Header,
+        all_in: bool,
         source: &mut S,
         target: &mut T,
     ) -> Result<()> {
@@ -692,11 +695,18 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                 }
                 self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left) };
             }
-            Op::Insert(n) => {
-                let b = layout.literal(dec, &mut self.probs, self.prev, 0);
-                self.emit(b, target)?;
-                let n = n.saturating_sub(1);
-                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left.saturating_sub(1)) };
+            Op::Insert(mut n) => {
+                // A run of literals while the buffered input covers the worst case of each.
+                loop {
+                    let b = layout.literal(dec, &mut self.probs, self.prev, 0);
+                    self.emit(b, target)?;
+                    n = n.saturating_sub(1);
+                    if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
+                        break;
+                    }
+                }
+                let left = self.block_end.saturating_sub(self.target_pos);
+                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left) };
             }
             Op::Seek => {
                 let z = layout.seek(dec, &mut self.probs, 0);
@@ -718,23 +728,27 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                 }
                 self.op = Op::Cover(n);
             }
-            Op::Cover(n) => {
-                let before = match self.opos.checked_sub(1) {
-                    Some(b) => self.source_byte(b, header.source_size, source)?,
-                    None => 0,
-                };
-                let cur = self.source_byte(self.opos, header.source_size, source)?;
-                let next_pos = self.opos.saturating_add(1);
-                let next = if next_pos < header.source_size {
-                    self.source_byte(next_pos, header.source_size, source)?
-                } else {
-                    0
-                };
-                let d =
-                    layout.diff(dec, &mut self.probs, &mut self.hist, &mut self.last, self.opos, before, cur, next, 0);
-                self.emit(cur.wrapping_add(d), target)?;
-                self.opos = next_pos;
-                let n = n.saturating_sub(1);
+            Op::Cover(mut n) => {
+                loop {
+                    let (before, cur, next) = self.source_window(self.opos, header.source_size, source)?;
+                    let d = layout.diff(
+                        dec,
+                        &mut self.probs,
+                        &mut self.hist,
+                        &mut self.last,
+                        self.opos,
+                        before,
+                        cur,
+                        next,
+                        0,
+                    );
+                    self.emit(cur.wrapping_add(d), target)?;
+                    self.opos = self.opos.saturating_add(1);
+                    n = n.saturating_sub(1);
+                    if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
+                        break;
+                    }
+                }
                 self.op = if n > 0 { Op::Cover(n) } else { Op::InsertLen };
             }
         }
@@ -769,6 +783,33 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         self.sha.update(data);
         self.out_len = 0;
         Ok(())
+    }
+
+    /// The source bytes before, at and after `pos` (0 outside the image), from the cache when
+    /// it holds all three.
+    #[inline]
+    fn source_window<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<(u8, u8, u8)> {
+        if let Some(rel) = pos.checked_sub(self.src_base).and_then(|r| usize::try_from(r).ok()) {
+            if rel >= 1 {
+                if let Some(w) = self
+                    .srcbuf
+                    .get(rel.wrapping_sub(1)..rel.wrapping_add(2))
+                    .filter(|_| rel.wrapping_add(2) <= self.src_len)
+                {
+                    if let [b, c, n] = *w {
+                        return Ok((b, c, n));
+                    }
+                }
+            }
+        }
+        let before = match pos.checked_sub(1) {
+            Some(b) => self.source_byte(b, size, source)?,
+            None => 0,
+        };
+        let cur = self.source_byte(pos, size, source)?;
+        let next_pos = pos.saturating_add(1);
+        let next = if next_pos < size { self.source_byte(next_pos, size, source)? } else { 0 };
+        Ok((before, cur, next))
     }
 
     fn source_byte<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<u8> {

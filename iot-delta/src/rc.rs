@@ -97,6 +97,18 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Input bytes not yet consumed.
+    #[inline]
+    pub(crate) const fn available(&self) -> usize {
+        self.input.len().saturating_sub(self.pos)
+    }
+
+    /// Whether a bit needed a byte past the input.
+    #[inline]
+    pub(crate) const fn overrun(&self) -> bool {
+        self.overrun
+    }
+
     /// Registers, bytes consumed, and whether the step needed bytes it did not have.
     pub(crate) const fn finish(&self) -> (DecState, usize, bool) {
         (self.st, self.pos, self.overrun)
