@@ -790,15 +790,10 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
     #[inline]
     fn source_window<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<(u8, u8, u8)> {
         if let Some(rel) = pos.checked_sub(self.src_base).and_then(|r| usize::try_from(r).ok()) {
-            if rel >= 1 {
-                if let Some(w) = self
-                    .srcbuf
-                    .get(rel.wrapping_sub(1)..rel.wrapping_add(2))
-                    .filter(|_| rel.wrapping_add(2) <= self.src_len)
-                {
-                    if let [b, c, n] = *w {
-                        return Ok((b, c, n));
-                    }
+            let end = rel.wrapping_add(2);
+            if rel >= 1 && end <= self.src_len {
+                if let Some(&[b, c, n]) = self.srcbuf.get(rel.wrapping_sub(1)..end) {
+                    return Ok((b, c, n));
                 }
             }
         }
