@@ -281,7 +281,10 @@ pub struct Applier<const PROBS: usize, const BUF: usize> {
     inbuf: [u8; BUF],
     in_start: usize,
     in_end: usize,
-    header: Option<Header>,
+    /// Valid only when `have_header` (kept unwrapped so a zeroed applier is a valid one and a
+    /// `static` applier lands in `.bss`).
+    header: Header,
+    have_header: bool,
     layout: Option<Layout>,
     resume: Option<Checkpoint>,
     phase: Phase,
@@ -294,8 +297,8 @@ pub struct Applier<const PROBS: usize, const BUF: usize> {
     patch_pos: u64,
 }
 
-/// Model slots of the `tiny` profile (7 KiB of tables).
-pub const TINY_PROBS: usize = 3584;
+/// Model slots of the `tiny` profile (5.5 KiB of tables).
+pub const TINY_PROBS: usize = 2816;
 /// Buffer size of the `tiny` profile.
 pub const TINY_BUF: usize = 128;
 /// Model slots of the `standard` profile (64 KiB of tables).
@@ -336,12 +339,13 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                 hist: 0,
                 last: [0; 4],
                 prev: 0,
-                sha: Sha256::new(),
+                sha: Sha256::zeroed(),
             },
             inbuf: [0; BUF],
             in_start: 0,
             in_end: 0,
-            header: None,
+            header: Header::EMPTY,
+            have_header: false,
             layout: None,
             resume: None,
             phase: Phase::Header,
@@ -365,10 +369,41 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         a
     }
 
+    /// Makes this applier a fresh one (`None`) or a resumed one (`Some`) in place, without
+    /// building a second applier on the stack: for a device that keeps its applier in a
+    /// `static`.
+    pub fn restart(&mut self, checkpoint: Option<Checkpoint>) {
+        self.in_start = 0;
+        self.in_end = 0;
+        self.have_header = false;
+        self.layout = None;
+        self.resume = checkpoint;
+        self.phase = Phase::Header;
+        self.lenbuf = [0; 4];
+        self.len_fill = 0;
+        self.block = 0;
+        self.unbuffered = 0;
+        self.rc = DecState::new();
+        self.started = false;
+        self.patch_pos = 0;
+        let w = &mut self.w;
+        w.src_base = 0;
+        w.src_len = 0;
+        w.out_len = 0;
+        w.block_end = 0;
+        w.op = Op::InsertLen;
+        w.target_pos = 0;
+        w.opos = 0;
+        w.hist = 0;
+        w.last = [0; 4];
+        w.prev = 0;
+        w.sha = Sha256::zeroed();
+    }
+
     /// The header, once read.
     #[must_use]
     pub const fn header(&self) -> Option<&Header> {
-        self.header.as_ref()
+        if self.have_header { Some(&self.header) } else { None }
     }
 
     /// Target bytes written and hashed so far.
@@ -481,6 +516,11 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         }
     }
 
+    /// The header, or [`Error::Failed`] before it was read (not reachable from `feed`).
+    fn header_read(&self) -> Result<Header> {
+        if self.have_header { Ok(self.header) } else { Err(Error::Failed) }
+    }
+
     fn advance_patch(&mut self, n: usize) {
         self.patch_pos = self.patch_pos.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
     }
@@ -495,7 +535,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
         self.verify_source(&header, source)?;
-        self.header = Some(header);
+        self.w.sha = Sha256::new();
+        self.header = header;
+        self.have_header = true;
         self.layout = Some(layout);
         let blocks = header.blocks();
         if let Some(cp) = self.resume {
@@ -549,7 +591,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     fn begin_block(&mut self) -> Result<()> {
-        let header = self.header.ok_or(Error::Failed)?;
+        let header = self.header_read()?;
         let layout = self.layout.ok_or(Error::Failed)?;
         let coded = u32::from_le_bytes(self.lenbuf);
         self.len_fill = 0;
@@ -598,7 +640,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<Option<Event>> {
-        let header = self.header.ok_or(Error::Failed)?;
+        let header = self.header_read()?;
         let layout = self.layout.ok_or(Error::Failed)?;
         let all_in = self.unbuffered == 0;
         let input = self.inbuf.get(self.in_start..self.in_end).unwrap_or(&[]);
@@ -646,7 +688,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     fn complete(&mut self) -> Result<Event> {
-        let header = self.header.ok_or(Error::Failed)?;
+        let header = self.header_read()?;
         let digest = core::mem::replace(&mut self.w.sha, Sha256::new()).finish();
         if !bool::from(digest.ct_eq(&header.target_sha256)) {
             return Err(Error::TargetDigest);

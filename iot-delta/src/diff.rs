@@ -166,7 +166,7 @@ fn candidates(profile: Profile, block_log2: u8) -> Vec<Params> {
     let all = match profile {
         // Measured on the five vector pairs: Thumb code likes a 2-byte alignment context,
         // x86 and AArch64 a wider previous-byte context.
-        Profile::Tiny => alloc::vec![p(2, 4, 2, 1, 2), p(1, 4, 3, 1, 2), p(0, 5, 3, 0, 2), p(1, 4, 4, 0, 2)],
+        Profile::Tiny => alloc::vec![p(1, 4, 3, 1, 2), p(0, 5, 3, 0, 2), p(0, 4, 4, 0, 2), p(1, 4, 2, 1, 2)],
         Profile::Standard => alloc::vec![p(4, 5, 3, 1, 5), p(4, 5, 3, 0, 4), p(4, 6, 3, 1, 5), p(4, 8, 0, 1, 5)],
     };
     all.into_iter().filter(|c| c.validate().is_ok() && c.probs() <= profile.max_probs()).collect()

@@ -208,6 +208,17 @@ pub struct Header {
 }
 
 impl Header {
+    /// An all-zero placeholder (not a valid patch header).
+    pub(crate) const EMPTY: Self = Self {
+        profile: Profile::Tiny,
+        filter: Filter::None,
+        params: Params { block_log2: 0, lit_bits: 0, zero_bits: 0, prev_bits: 0, align_bits: 0, value_bits: 0 },
+        source_size: 0,
+        source_sha256: [0; 32],
+        target_size: 0,
+        target_sha256: [0; 32],
+    };
+
     /// Parses and validates the first [`HEADER_LEN`] bytes of a patch.
     ///
     /// # Errors

@@ -20,6 +20,12 @@ impl Sha256 {
         Self { state: H0, len: 0, buf: [0; 64], fill: 0 }
     }
 
+    /// A placeholder with an all-zero state (so a `static` applier lands in `.bss`); replaced
+    /// by [`Self::new`] or [`Self::restore`] before any use.
+    pub(crate) const fn zeroed() -> Self {
+        Self { state: [0; 8], len: 0, buf: [0; 64], fill: 0 }
+    }
+
     /// Restores a state saved by [`Self::save`].
     pub(crate) const fn restore(state: [u32; 8], len: u64) -> Self {
         Self { state, len, buf: [0; 64], fill: 0 }

@@ -424,3 +424,49 @@ fn applier_ram_stays_within_the_profiles() {
         assert!(header.ram_bytes() as usize <= max_ram);
     }
 }
+
+/// The footprint probe's source image (the QEMU run rebuilds it on the device the same way).
+fn probe_images() -> (Vec<u8>, Vec<u8>) {
+    let mut x = 0x1234_5678u32;
+    let old: Vec<u8> = (0..8192)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    let mut new = old[..3000].to_vec();
+    new.extend_from_slice(b"NEW CODE 1234");
+    new.extend_from_slice(&old[3000..]);
+    for i in (0..new.len()).step_by(500) {
+        new[i] = new[i].wrapping_add(1);
+    }
+    (old, new)
+}
+
+/// The patches the footprint probe applies on the emulated Cortex-M4F are made here and
+/// committed; the differ is deterministic, so they are reproducible. `IOT_WRITE_FOOTPRINT=1`
+/// rewrites them. Also checks that `restart` in place equals a fresh applier.
+#[test]
+fn footprint_probe_patches_are_reproducible() {
+    let (old, new) = probe_images();
+    let mut reused = Box::new(StandardApplier::new());
+    for (profile, file) in [(Profile::Tiny, "delta-tiny.patch"), (Profile::Standard, "delta-standard.patch")] {
+        let patch = iot_delta::diff(&old, &new, &options(profile, Some(10))).unwrap();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/footprint/data").join(file);
+        if std::env::var_os("IOT_WRITE_FOOTPRINT").is_some() {
+            std::fs::write(&path, &patch).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), patch, "regenerate with IOT_WRITE_FOOTPRINT=1");
+        reused.restart(None);
+        let mut out = Vec::new();
+        let mut rest = &patch[..];
+        while !rest.is_empty() {
+            let fed = reused.feed(&rest[..rest.len().min(256)], &mut &old[..], &mut out).unwrap();
+            rest = &rest[fed.consumed..];
+        }
+        reused.finish().unwrap();
+        assert_eq!(out, new);
+    }
+}

@@ -129,3 +129,49 @@ pub fn manifest_process_es256(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8],
     *counter = c.0;
     ok
 }
+
+/// Applies `patch` to `source` into `target` with an applier kept in static RAM, feeding the
+/// patch in 256-byte chunks as a network stack would. True only when the target is complete and
+/// its SHA-256 matched.
+fn delta_apply<const P: usize, const B: usize>(
+    applier: &mut iot_delta::Applier<P, B>,
+    patch: &[u8],
+    source: &[u8],
+    target: &mut [u8],
+) -> bool {
+    use iot_delta::{Event, SliceTarget};
+    applier.restart(None);
+    let mut out = SliceTarget::new(target);
+    let mut src = source;
+    let mut rest = patch;
+    loop {
+        let n = rest.len().min(256);
+        let Some(chunk) = rest.get(..n) else { return false };
+        let Ok(fed) = applier.feed(chunk, &mut src, &mut out) else { return false };
+        rest = rest.get(fed.consumed..).unwrap_or(&[]);
+        match fed.event {
+            Event::Done => return applier.finish().is_ok(),
+            _ if rest.is_empty() => return false,
+            _ => {}
+        }
+    }
+}
+
+static mut TINY: iot_delta::TinyApplier = iot_delta::TinyApplier::new();
+static mut STANDARD: iot_delta::StandardApplier = iot_delta::StandardApplier::new();
+
+/// Delta, `tiny` profile: the applier (model, buffers, state) is a static, so `ram` is its size.
+#[unsafe(no_mangle)]
+pub fn delta_apply_tiny(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
+    // SAFETY: single-threaded probe; the only reference to TINY lives for this call.
+    let applier = unsafe { &mut *core::ptr::addr_of_mut!(TINY) };
+    delta_apply(applier, black_box(patch), black_box(source), target)
+}
+
+/// Delta, `standard` profile (64 KiB model).
+#[unsafe(no_mangle)]
+pub fn delta_apply_standard(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
+    // SAFETY: as above, for STANDARD.
+    let applier = unsafe { &mut *core::ptr::addr_of_mut!(STANDARD) };
+    delta_apply(applier, black_box(patch), black_box(source), target)
+}

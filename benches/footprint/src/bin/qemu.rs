@@ -143,9 +143,66 @@ fn main() -> ! {
     // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a tampered envelope.
     all &= report("manifest_process_es256", &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
 
+    // Delta: rebuild an 8 KiB image from the committed patches (made by iot-delta's test
+    // `footprint_probe_patches_are_reproducible` from the same images), then the same patch
+    // against a different base, which must be refused.
+    static OLD: [u8; 8192] = probe_old();
+    let mut wrong = [0u8; 8192];
+    wrong.copy_from_slice(&OLD);
+    wrong[4000] ^= 1;
+    for (name, patch, f) in [
+        (
+            "delta_apply_tiny",
+            &include_bytes!("../../data/delta-tiny.patch")[..],
+            fp::delta_apply_tiny as fn(&[u8], &[u8], &mut [u8]) -> bool,
+        ),
+        ("delta_apply_standard", &include_bytes!("../../data/delta-standard.patch")[..], fp::delta_apply_standard),
+    ] {
+        // The target slot is a static so that only the applier's own frames count as stack.
+        // SAFETY: single-threaded; one reference at a time.
+        let slot = unsafe { &mut *core::ptr::addr_of_mut!(SLOT) };
+        let (stack, valid) = measure(&|| f(patch, &OLD, unsafe { &mut *core::ptr::addr_of_mut!(SLOT) }));
+        let valid = valid && *slot == probe_new();
+        let (_, accepted_wrong) = measure(&|| f(patch, &wrong, unsafe { &mut *core::ptr::addr_of_mut!(SLOT) }));
+        hprintln!("stack {} {} valid={} tampered_rejected={}", name, stack, valid, !accepted_wrong);
+        all &= valid && !accepted_wrong;
+    }
+
     hprintln!("qemu: {}", if all { "all entry points correct" } else { "FAILURE" });
     debug::exit(if all { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
+}
+
+static mut SLOT: [u8; 8192 + 13] = [0; 8192 + 13];
+
+/// The probe's old image: 8 KiB of xorshift32 bytes (as in iot-delta's test).
+const fn probe_old() -> [u8; 8192] {
+    let mut out = [0u8; 8192];
+    let mut x = 0x1234_5678u32;
+    let mut i = 0;
+    while i < 8192 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = x as u8;
+        i += 1;
+    }
+    out
+}
+
+/// The new image: 13 bytes inserted at 3000 and every 500th byte incremented.
+fn probe_new() -> [u8; 8192 + 13] {
+    static OLD: [u8; 8192] = probe_old();
+    let mut out = [0u8; 8192 + 13];
+    out[..3000].copy_from_slice(&OLD[..3000]);
+    out[3000..3013].copy_from_slice(b"NEW CODE 1234");
+    out[3013..].copy_from_slice(&OLD[3000..]);
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = out[i].wrapping_add(1);
+        i += 500;
+    }
+    out
 }
 
 fn fail() -> ! {
