@@ -1,7 +1,10 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(feature = "std", doc = include_str!("../README.md"))]
-#![cfg_attr(not(feature = "std"), doc = "Firmware delta patches: the streaming, resumable, allocation-free applier (the differ needs the `std` feature). See README.md and FORMAT.md.")]
+#![cfg_attr(
+    not(feature = "std"),
+    doc = "Firmware delta patches: the streaming, resumable, allocation-free applier (the differ needs the `std` feature). See README.md and FORMAT.md."
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
