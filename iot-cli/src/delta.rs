@@ -135,7 +135,8 @@ fn diff(a: &DiffArgs) -> Result<Outcome, Failure> {
     Ok(Outcome::Ok)
 }
 
-fn percent(part: usize, whole: usize) -> f64 {
+/// `part` as a percentage of `whole` (0 for an empty whole).
+pub(crate) fn percent(part: usize, whole: usize) -> f64 {
     let p = u32::try_from(part).map_or(f64::MAX, f64::from);
     let w = u32::try_from(whole).map_or(f64::MAX, f64::from);
     if w == 0.0 { 0.0 } else { 100.0 * p / w }

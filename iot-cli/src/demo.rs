@@ -259,8 +259,7 @@ fn delta_download(dir: &Path, installed: &[u8], v2: &[u8], out: &Path) -> Result
     println!(
         "  cloud: delta v1 -> v2 is {} bytes ({:.1} % of the {}-byte image), tiny profile: applier RAM {} bytes",
         patch.len(),
-        100.0 * f64::from(u32::try_from(patch.len()).unwrap_or(u32::MAX))
-            / f64::from(u32::try_from(v2.len()).unwrap_or(1)),
+        crate::delta::percent(patch.len(), v2.len()),
         v2.len(),
         size_of::<TinyApplier>()
     );

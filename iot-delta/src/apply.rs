@@ -3,7 +3,7 @@
 //! compile time.
 
 use crate::error::{Error, Result};
-use crate::header::{HEADER_LEN, Header};
+use crate::header::{Cursor, HEADER_LEN, Header};
 use crate::model::Layout;
 use crate::rc::{self, DecState, Decoder, MAX_BYTES_PER_BIT};
 use crate::sha::Sha256;
@@ -162,7 +162,7 @@ impl Checkpoint {
         for word in self.sha {
             w.put(&word.to_be_bytes());
         }
-        let check = check4(out.get(..CHECKPOINT_LEN.saturating_sub(4)).unwrap_or(&[]));
+        let check = crate::sha::prefix::<4>(out.get(..CHECKPOINT_LEN.saturating_sub(4)).unwrap_or(&[]));
         if let Some(dst) = out.get_mut(CHECKPOINT_LEN.saturating_sub(4)..) {
             dst.copy_from_slice(&check);
         }
@@ -176,10 +176,10 @@ impl Checkpoint {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bytes: &[u8; CHECKPOINT_LEN] = bytes.try_into().map_err(|_| Error::Checkpoint("length"))?;
         let (body, check) = bytes.split_at(CHECKPOINT_LEN.saturating_sub(4));
-        if !bool::from(check4(body).ct_eq(check)) {
+        if !bool::from(crate::sha::prefix::<4>(body).ct_eq(check)) {
             return Err(Error::Checkpoint("check bytes"));
         }
-        let mut r = Reader(body);
+        let mut r = Cursor(body);
         let [version] = r.take();
         if version != CHECKPOINT_VERSION {
             return Err(Error::Checkpoint("version"));
@@ -195,16 +195,6 @@ impl Checkpoint {
     }
 }
 
-fn check4(bytes: &[u8]) -> [u8; 4] {
-    use sha2::Digest as _;
-    let d = sha2::Sha256::digest(bytes);
-    let mut out = [0u8; 4];
-    for (o, b) in out.iter_mut().zip(d.iter()) {
-        *o = *b;
-    }
-    out
-}
-
 struct Writer<'a>(&'a mut [u8]);
 impl Writer<'_> {
     fn put(&mut self, data: &[u8]) {
@@ -213,18 +203,6 @@ impl Writer<'_> {
             head.copy_from_slice(data);
             self.0 = tail;
         }
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-impl Reader<'_> {
-    fn take<const K: usize>(&mut self) -> [u8; K] {
-        let mut out = [0u8; K];
-        if let Some((head, tail)) = self.0.split_at_checked(K) {
-            out.copy_from_slice(head);
-            self.0 = tail;
-        }
-        out
     }
 }
 
@@ -279,12 +257,21 @@ enum Op {
 pub struct Applier<const PROBS: usize, const BUF: usize> {
     w: Work<PROBS, BUF>,
     inbuf: [u8; BUF],
+    s: Control,
+}
+
+/// The applier's small state besides the decoding position ([`Position`]); [`Control::FRESH`]
+/// is a new applier's, so `new` and `restart` cannot disagree.
+#[derive(Debug, Clone, Copy)]
+struct Control {
     in_start: usize,
     in_end: usize,
     /// Valid only when `have_header` (kept unwrapped so a zeroed applier is a valid one and a
     /// `static` applier lands in `.bss`).
     header: Header,
     have_header: bool,
+    /// The header's tag, for checkpoints.
+    tag: [u8; 8],
     layout: Option<Layout>,
     resume: Option<Checkpoint>,
     phase: Phase,
@@ -295,6 +282,26 @@ pub struct Applier<const PROBS: usize, const BUF: usize> {
     rc: DecState,
     started: bool,
     patch_pos: u64,
+}
+
+impl Control {
+    const FRESH: Self = Self {
+        in_start: 0,
+        in_end: 0,
+        header: Header::EMPTY,
+        have_header: false,
+        tag: [0; 8],
+        layout: None,
+        resume: None,
+        phase: Phase::Header,
+        lenbuf: [0; 4],
+        len_fill: 0,
+        block: 0,
+        unbuffered: 0,
+        rc: DecState::new(),
+        started: false,
+        patch_pos: 0,
+    };
 }
 
 /// Model slots of the `tiny` profile (5.5 KiB of tables).
@@ -325,37 +332,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     pub const fn new() -> Self {
         let () = Self::BUF_OK;
         Self {
-            w: Work {
-                probs: [0; PROBS],
-                srcbuf: [0; BUF],
-                src_base: 0,
-                src_len: 0,
-                outbuf: [0; BUF],
-                out_len: 0,
-                block_end: 0,
-                op: Op::InsertLen,
-                target_pos: 0,
-                opos: 0,
-                hist: 0,
-                last: [0; 4],
-                prev: 0,
-                sha: Sha256::zeroed(),
-            },
+            w: Work { probs: [0; PROBS], srcbuf: [0; BUF], outbuf: [0; BUF], s: Position::FRESH },
             inbuf: [0; BUF],
-            in_start: 0,
-            in_end: 0,
-            header: Header::EMPTY,
-            have_header: false,
-            layout: None,
-            resume: None,
-            phase: Phase::Header,
-            lenbuf: [0; 4],
-            len_fill: 0,
-            block: 0,
-            unbuffered: 0,
-            rc: DecState::new(),
-            started: false,
-            patch_pos: 0,
+            s: Control::FRESH,
         }
     }
 
@@ -365,7 +344,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     #[must_use]
     pub const fn resume(checkpoint: Checkpoint) -> Self {
         let mut a = Self::new();
-        a.resume = Some(checkpoint);
+        a.s.resume = Some(checkpoint);
         a
     }
 
@@ -373,49 +352,27 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     /// building a second applier on the stack: for a device that keeps its applier in a
     /// `static`.
     pub fn restart(&mut self, checkpoint: Option<Checkpoint>) {
-        self.in_start = 0;
-        self.in_end = 0;
-        self.have_header = false;
-        self.layout = None;
-        self.resume = checkpoint;
-        self.phase = Phase::Header;
-        self.lenbuf = [0; 4];
-        self.len_fill = 0;
-        self.block = 0;
-        self.unbuffered = 0;
-        self.rc = DecState::new();
-        self.started = false;
-        self.patch_pos = 0;
-        let w = &mut self.w;
-        w.src_base = 0;
-        w.src_len = 0;
-        w.out_len = 0;
-        w.block_end = 0;
-        w.op = Op::InsertLen;
-        w.target_pos = 0;
-        w.opos = 0;
-        w.hist = 0;
-        w.last = [0; 4];
-        w.prev = 0;
-        w.sha = Sha256::zeroed();
+        self.s = Control::FRESH;
+        self.s.resume = checkpoint;
+        self.w.s = Position::FRESH;
     }
 
     /// The header, once read.
     #[must_use]
     pub const fn header(&self) -> Option<&Header> {
-        if self.have_header { Some(&self.header) } else { None }
+        if self.s.have_header { Some(&self.s.header) } else { None }
     }
 
     /// Target bytes written and hashed so far.
     #[must_use]
     pub const fn target_written(&self) -> u64 {
-        self.w.target_pos
+        self.w.s.target_pos
     }
 
     /// Whether the target is complete and verified.
     #[must_use]
     pub fn is_done(&self) -> bool {
-        self.phase == Phase::Done
+        self.s.phase == Phase::Done
     }
 
     /// Checks that the patch ended where it should: call it when the patch stream ends.
@@ -423,7 +380,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     /// # Errors
     /// [`Error::Truncated`] unless [`Event::Done`] was reached.
     pub fn finish(&self) -> Result<()> {
-        match self.phase {
+        match self.s.phase {
             Phase::Done => Ok(()),
             Phase::Failed => Err(Error::Failed),
             _ => Err(Error::Truncated),
@@ -442,12 +399,12 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<Fed> {
-        if self.phase == Phase::Failed {
+        if self.s.phase == Phase::Failed {
             return Err(Error::Failed);
         }
         let r = self.run(chunk, source, target);
         if r.is_err() {
-            self.phase = Phase::Failed;
+            self.s.phase = Phase::Failed;
         }
         r
     }
@@ -461,7 +418,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         let mut used = 0usize;
         loop {
             let rest = chunk.get(used..).unwrap_or(&[]);
-            match self.phase {
+            match self.s.phase {
                 Phase::Failed => return Err(Error::Failed),
                 Phase::Done => {
                     if rest.is_empty() {
@@ -470,13 +427,14 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                     return Err(Error::TrailingData);
                 }
                 Phase::Header => {
-                    let want = HEADER_LEN.saturating_sub(self.in_end);
+                    let want = HEADER_LEN.saturating_sub(self.s.in_end);
                     let take = want.min(rest.len());
-                    let dst = self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)).ok_or(Error::Failed)?;
+                    let dst =
+                        self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)).ok_or(Error::Failed)?;
                     dst.copy_from_slice(rest.get(..take).unwrap_or(&[]));
-                    self.in_end = self.in_end.saturating_add(take);
+                    self.s.in_end = self.s.in_end.saturating_add(take);
                     used = used.saturating_add(take);
-                    if self.in_end < HEADER_LEN {
+                    if self.s.in_end < HEADER_LEN {
                         return Ok(Fed { consumed: used, event: Event::NeedMore });
                     }
                     let event = self.start(source)?;
@@ -488,17 +446,17 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                     if rest.is_empty() {
                         return Ok(Fed { consumed: used, event: Event::NeedMore });
                     }
-                    let need = 4usize.saturating_sub(usize::from(self.len_fill));
+                    let need = 4usize.saturating_sub(usize::from(self.s.len_fill));
                     let take = need.min(rest.len());
                     for b in rest.get(..take).unwrap_or(&[]) {
-                        if let Some(slot) = self.lenbuf.get_mut(usize::from(self.len_fill)) {
+                        if let Some(slot) = self.s.lenbuf.get_mut(usize::from(self.s.len_fill)) {
                             *slot = *b;
                         }
-                        self.len_fill = self.len_fill.saturating_add(1);
+                        self.s.len_fill = self.s.len_fill.saturating_add(1);
                     }
                     used = used.saturating_add(take);
                     self.advance_patch(take);
-                    if self.len_fill == 4 {
+                    if self.s.len_fill == 4 {
                         self.begin_block()?;
                     }
                 }
@@ -518,56 +476,57 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     /// The header, or [`Error::Failed`] before it was read (not reachable from `feed`).
     fn header_read(&self) -> Result<Header> {
-        if self.have_header { Ok(self.header) } else { Err(Error::Failed) }
+        if self.s.have_header { Ok(self.s.header) } else { Err(Error::Failed) }
     }
 
     fn advance_patch(&mut self, n: usize) {
-        self.patch_pos = self.patch_pos.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        self.s.patch_pos = self.s.patch_pos.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
     }
 
     /// Parses the header, checks capacity and the source; returns an event to report, if any.
     fn start<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<Option<Event>> {
         let header = Header::parse(self.inbuf.get(..HEADER_LEN).unwrap_or(&[]))?;
-        self.in_end = 0;
-        self.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
+        self.s.in_end = 0;
+        self.s.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
         let layout = Layout::new(&header.params);
         if layout.len() > PROBS {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
         self.verify_source(&header, source)?;
-        self.w.sha = Sha256::new();
-        self.header = header;
-        self.have_header = true;
-        self.layout = Some(layout);
+        self.w.s.sha = Sha256::new();
+        self.s.header = header;
+        self.s.have_header = true;
+        self.s.tag = header.tag();
+        self.s.layout = Some(layout);
         let blocks = header.blocks();
-        if let Some(cp) = self.resume {
-            if cp.tag != header.tag() {
+        if let Some(cp) = self.s.resume {
+            if cp.tag != self.s.tag {
                 return Err(Error::Checkpoint("belongs to another patch"));
             }
-            if u64::from(cp.block) >= blocks || cp.patch_offset < self.patch_pos {
+            if u64::from(cp.block) >= blocks || cp.patch_offset < self.s.patch_pos {
                 return Err(Error::Checkpoint("outside the patch"));
             }
             let at = u64::from(cp.block).saturating_mul(header.params.block_size());
-            self.block = u64::from(cp.block);
-            self.w.target_pos = at;
-            self.w.sha = Sha256::restore(cp.sha, at);
-            self.patch_pos = cp.patch_offset;
-            self.phase = Phase::BlockLen;
+            self.s.block = u64::from(cp.block);
+            self.w.s.target_pos = at;
+            self.w.s.sha = Sha256::restore(cp.sha, at);
+            self.s.patch_pos = cp.patch_offset;
+            self.s.phase = Phase::BlockLen;
             return Ok(Some(Event::SkipTo(cp.patch_offset)));
         }
         if blocks == 0 {
             return self.complete().map(Some);
         }
-        self.phase = Phase::BlockLen;
-        Ok(Some(Event::Checkpoint(self.checkpoint(&header))))
+        self.s.phase = Phase::BlockLen;
+        Ok(Some(Event::Checkpoint(self.checkpoint())))
     }
 
-    fn checkpoint(&self, header: &Header) -> Checkpoint {
-        let sha = self.w.sha.save().map(|(s, _)| s).unwrap_or_default();
+    fn checkpoint(&self) -> Checkpoint {
+        let sha = self.w.s.sha.save().map(|(s, _)| s).unwrap_or_default();
         Checkpoint {
-            tag: header.tag(),
-            block: u32::try_from(self.block).unwrap_or(u32::MAX),
-            patch_offset: self.patch_pos,
+            tag: self.s.tag,
+            block: u32::try_from(self.s.block).unwrap_or(u32::MAX),
+            patch_offset: self.s.patch_pos,
             sha,
         }
     }
@@ -586,50 +545,50 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             sha.update(buf);
             off = off.saturating_add(u64::try_from(n).unwrap_or(0));
         }
-        self.w.src_len = 0;
+        self.w.s.src_len = 0;
         if bool::from(sha.finish().ct_eq(&header.source_sha256)) { Ok(()) } else { Err(Error::SourceDigest) }
     }
 
     fn begin_block(&mut self) -> Result<()> {
         let header = self.header_read()?;
-        let layout = self.layout.ok_or(Error::Failed)?;
-        let coded = u32::from_le_bytes(self.lenbuf);
-        self.len_fill = 0;
+        let layout = self.s.layout.ok_or(Error::Failed)?;
+        let coded = u32::from_le_bytes(self.s.lenbuf);
+        self.s.len_fill = 0;
         if usize::try_from(coded).unwrap_or(usize::MAX) < rc::INIT_BYTES {
             return Err(Error::Corrupt("block shorter than the coder's start"));
         }
-        self.unbuffered = u64::from(coded);
-        self.w.block_end = self.w.target_pos.saturating_add(header.params.block_size()).min(header.target_size);
+        self.s.unbuffered = u64::from(coded);
+        self.w.s.block_end = self.w.s.target_pos.saturating_add(header.params.block_size()).min(header.target_size);
         layout.reset(&mut self.w.probs);
-        self.started = false;
-        self.w.op = Op::InsertLen;
-        self.w.opos = 0;
-        self.w.hist = 0;
-        self.w.last = [0; 4];
-        self.w.prev = 0;
-        self.in_start = 0;
-        self.in_end = 0;
-        self.phase = Phase::BlockData;
+        self.s.started = false;
+        self.w.s.op = Op::InsertLen;
+        self.w.s.opos = 0;
+        self.w.s.hist = 0;
+        self.w.s.last = [0; 4];
+        self.w.s.prev = 0;
+        self.s.in_start = 0;
+        self.s.in_end = 0;
+        self.s.phase = Phase::BlockData;
         Ok(())
     }
 
     /// Moves chunk bytes of the current block into the input buffer; returns how many.
     fn buffer_input(&mut self, rest: &[u8]) -> usize {
-        if self.in_start > 0 {
-            self.inbuf.copy_within(self.in_start..self.in_end, 0);
-            self.in_end = self.in_end.saturating_sub(self.in_start);
-            self.in_start = 0;
+        if self.s.in_start > 0 {
+            self.inbuf.copy_within(self.s.in_start..self.s.in_end, 0);
+            self.s.in_end = self.s.in_end.saturating_sub(self.s.in_start);
+            self.s.in_start = 0;
         }
-        let room = BUF.saturating_sub(self.in_end);
-        let left = usize::try_from(self.unbuffered).unwrap_or(usize::MAX);
+        let room = BUF.saturating_sub(self.s.in_end);
+        let left = usize::try_from(self.s.unbuffered).unwrap_or(usize::MAX);
         let take = room.min(rest.len()).min(left);
         if let (Some(dst), Some(src)) =
-            (self.inbuf.get_mut(self.in_end..self.in_end.saturating_add(take)), rest.get(..take))
+            (self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)), rest.get(..take))
         {
             dst.copy_from_slice(src);
         }
-        self.in_end = self.in_end.saturating_add(take);
-        self.unbuffered = self.unbuffered.saturating_sub(u64::try_from(take).unwrap_or(0));
+        self.s.in_end = self.s.in_end.saturating_add(take);
+        self.s.unbuffered = self.s.unbuffered.saturating_sub(u64::try_from(take).unwrap_or(0));
         self.advance_patch(take);
         take
     }
@@ -641,16 +600,16 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         target: &mut T,
     ) -> Result<Option<Event>> {
         let header = self.header_read()?;
-        let layout = self.layout.ok_or(Error::Failed)?;
-        let all_in = self.unbuffered == 0;
-        let input = self.inbuf.get(self.in_start..self.in_end).unwrap_or(&[]);
-        if !self.started && input.len() < rc::INIT_BYTES && !all_in {
+        let layout = self.s.layout.ok_or(Error::Failed)?;
+        let all_in = self.s.unbuffered == 0;
+        let input = self.inbuf.get(self.s.in_start..self.s.in_end).unwrap_or(&[]);
+        if !self.s.started && input.len() < rc::INIT_BYTES && !all_in {
             return Ok(None);
         }
-        let mut dec = if self.started { Decoder::resume(self.rc, input) } else { Decoder::start(input) };
-        self.started = true;
+        let mut dec = if self.s.started { Decoder::resume(self.s.rc, input) } else { Decoder::start(input) };
+        self.s.started = true;
         let mut err = None;
-        while self.w.target_pos < self.w.block_end {
+        while self.w.s.target_pos < self.w.s.block_end {
             let (_, pos, overrun) = dec.finish();
             if overrun {
                 break;
@@ -664,36 +623,36 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             }
         }
         let (st, pos, overrun) = dec.finish();
-        self.rc = st;
-        self.in_start = self.in_start.saturating_add(pos);
+        self.s.rc = st;
+        self.s.in_start = self.s.in_start.saturating_add(pos);
         if let Some(e) = err {
             return Err(e);
         }
         if overrun {
             return Err(Error::Corrupt("block shorter than its instructions"));
         }
-        if self.w.target_pos < self.w.block_end {
+        if self.w.s.target_pos < self.w.s.block_end {
             return Ok(None);
         }
-        if !all_in || self.in_start != self.in_end {
+        if !all_in || self.s.in_start != self.s.in_end {
             return Err(Error::Corrupt("block longer than its instructions"));
         }
         self.w.flush(target)?;
-        self.block = self.block.saturating_add(1);
-        if self.block >= header.blocks() {
+        self.s.block = self.s.block.saturating_add(1);
+        if self.s.block >= header.blocks() {
             return self.complete().map(Some);
         }
-        self.phase = Phase::BlockLen;
-        Ok(Some(Event::Checkpoint(self.checkpoint(&header))))
+        self.s.phase = Phase::BlockLen;
+        Ok(Some(Event::Checkpoint(self.checkpoint())))
     }
 
     fn complete(&mut self) -> Result<Event> {
         let header = self.header_read()?;
-        let digest = core::mem::replace(&mut self.w.sha, Sha256::new()).finish();
+        let digest = core::mem::replace(&mut self.w.s.sha, Sha256::new()).finish();
         if !bool::from(digest.ct_eq(&header.target_sha256)) {
             return Err(Error::TargetDigest);
         }
-        self.phase = Phase::Done;
+        self.s.phase = Phase::Done;
         Ok(Event::Done)
     }
 }
@@ -703,9 +662,16 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 struct Work<const PROBS: usize, const BUF: usize> {
     probs: [u16; PROBS],
     srcbuf: [u8; BUF],
+    outbuf: [u8; BUF],
+    s: Position,
+}
+
+/// Where decoding stands: source cache window, output fill, the current instruction, the
+/// model's byte history and the target hash.
+#[derive(Debug, Clone)]
+struct Position {
     src_base: u64,
     src_len: usize,
-    outbuf: [u8; BUF],
     out_len: usize,
     block_end: u64,
     op: Op,
@@ -715,6 +681,22 @@ struct Work<const PROBS: usize, const BUF: usize> {
     last: [u8; 4],
     prev: u8,
     sha: Sha256,
+}
+
+impl Position {
+    const FRESH: Self = Self {
+        src_base: 0,
+        src_len: 0,
+        out_len: 0,
+        block_end: 0,
+        op: Op::InsertLen,
+        target_pos: 0,
+        opos: 0,
+        hist: 0,
+        last: [0; 4],
+        prev: 0,
+        sha: Sha256::zeroed(),
+    };
 }
 
 impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
@@ -728,102 +710,102 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<()> {
-        let left = self.block_end.saturating_sub(self.target_pos);
-        match self.op {
+        let left = self.s.block_end.saturating_sub(self.s.target_pos);
+        match self.s.op {
             Op::InsertLen => {
                 let n = layout.insert_len(dec, &mut self.probs, 0);
                 if u64::from(n) > left {
                     return Err(Error::Corrupt("insert past the end of the block"));
                 }
-                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left) };
+                self.s.op = if n > 0 { Op::Insert(n) } else { Self::after_insert(left) };
             }
             Op::Insert(mut n) => {
                 // A run of literals while the buffered input covers the worst case of each.
                 loop {
-                    let b = layout.literal(dec, &mut self.probs, self.prev, 0);
+                    let b = layout.literal(dec, &mut self.probs, self.s.prev, 0);
                     self.emit(b, target)?;
                     n = n.saturating_sub(1);
                     if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
                         break;
                     }
                 }
-                let left = self.block_end.saturating_sub(self.target_pos);
-                self.op = if n > 0 { Op::Insert(n) } else { self.after_data(left) };
+                let left = self.s.block_end.saturating_sub(self.s.target_pos);
+                self.s.op = if n > 0 { Op::Insert(n) } else { Self::after_insert(left) };
             }
             Op::Seek => {
                 let z = layout.seek(dec, &mut self.probs, 0);
                 let delta = i64::from(z >> 1) ^ 0i64.wrapping_sub(i64::from(z & 1));
-                let pos = i64::try_from(self.opos).unwrap_or(i64::MAX).checked_add(delta);
+                let pos = i64::try_from(self.s.opos).unwrap_or(i64::MAX).checked_add(delta);
                 match pos.and_then(|p| u64::try_from(p).ok()) {
-                    Some(p) if p < header.source_size => self.opos = p,
+                    Some(p) if p < header.source_size => self.s.opos = p,
                     _ => return Err(Error::Corrupt("seek outside the source")),
                 }
-                self.op = Op::CoverLen;
+                self.s.op = Op::CoverLen;
             }
             Op::CoverLen => {
                 let n = layout.cover_len(dec, &mut self.probs, 0).saturating_add(1);
                 if u64::from(n) > left {
                     return Err(Error::Corrupt("copy past the end of the block"));
                 }
-                if self.opos.saturating_add(u64::from(n)) > header.source_size {
+                if self.s.opos.saturating_add(u64::from(n)) > header.source_size {
                     return Err(Error::Corrupt("copy past the end of the source"));
                 }
-                self.op = Op::Cover(n);
+                self.s.op = Op::Cover(n);
             }
             Op::Cover(mut n) => {
                 loop {
-                    let (before, cur, next) = self.source_window(self.opos, header.source_size, source)?;
+                    let (before, cur, next) = self.source_window(self.s.opos, header.source_size, source)?;
                     let d = layout.diff(
                         dec,
                         &mut self.probs,
-                        &mut self.hist,
-                        &mut self.last,
-                        self.opos,
+                        &mut self.s.hist,
+                        &mut self.s.last,
+                        self.s.opos,
                         before,
                         cur,
                         next,
                         0,
                     );
                     self.emit(cur.wrapping_add(d), target)?;
-                    self.opos = self.opos.saturating_add(1);
+                    self.s.opos = self.s.opos.saturating_add(1);
                     n = n.saturating_sub(1);
                     if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
                         break;
                     }
                 }
-                self.op = if n > 0 { Op::Cover(n) } else { Op::InsertLen };
+                self.s.op = if n > 0 { Op::Cover(n) } else { Op::InsertLen };
             }
         }
         Ok(())
     }
 
     /// After inserted bytes: a copy follows unless the block is complete.
-    const fn after_data(&self, left: u64) -> Op {
+    const fn after_insert(left: u64) -> Op {
         if left == 0 { Op::InsertLen } else { Op::Seek }
     }
 
     fn emit<T: Target + ?Sized>(&mut self, b: u8, target: &mut T) -> Result<()> {
-        if self.out_len >= BUF {
+        if self.s.out_len >= BUF {
             self.flush(target)?;
         }
-        if let Some(slot) = self.outbuf.get_mut(self.out_len) {
+        if let Some(slot) = self.outbuf.get_mut(self.s.out_len) {
             *slot = b;
         }
-        self.out_len = self.out_len.saturating_add(1);
-        self.target_pos = self.target_pos.saturating_add(1);
-        self.prev = b;
+        self.s.out_len = self.s.out_len.saturating_add(1);
+        self.s.target_pos = self.s.target_pos.saturating_add(1);
+        self.s.prev = b;
         Ok(())
     }
 
     fn flush<T: Target + ?Sized>(&mut self, target: &mut T) -> Result<()> {
-        if self.out_len == 0 {
+        if self.s.out_len == 0 {
             return Ok(());
         }
-        let data = self.outbuf.get(..self.out_len).unwrap_or(&[]);
-        let at = self.target_pos.saturating_sub(u64::try_from(self.out_len).unwrap_or(0));
+        let data = self.outbuf.get(..self.s.out_len).unwrap_or(&[]);
+        let at = self.s.target_pos.saturating_sub(u64::try_from(self.s.out_len).unwrap_or(0));
         target.write(at, data).map_err(|_| Error::TargetWrite { offset: at })?;
-        self.sha.update(data);
-        self.out_len = 0;
+        self.s.sha.update(data);
+        self.s.out_len = 0;
         Ok(())
     }
 
@@ -831,9 +813,9 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
     /// it holds all three.
     #[inline]
     fn source_window<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<(u8, u8, u8)> {
-        if let Some(rel) = pos.checked_sub(self.src_base).and_then(|r| usize::try_from(r).ok()) {
+        if let Some(rel) = pos.checked_sub(self.s.src_base).and_then(|r| usize::try_from(r).ok()) {
             let end = rel.wrapping_add(2);
-            if rel >= 1 && end <= self.src_len {
+            if rel >= 1 && end <= self.s.src_len {
                 if let Some(&[b, c, n]) = self.srcbuf.get(rel.wrapping_sub(1)..end) {
                     return Ok((b, c, n));
                 }
@@ -850,8 +832,8 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
     }
 
     fn source_byte<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<u8> {
-        let rel = pos.wrapping_sub(self.src_base);
-        if rel < u64::try_from(self.src_len).unwrap_or(0) {
+        let rel = pos.wrapping_sub(self.s.src_base);
+        if rel < u64::try_from(self.s.src_len).unwrap_or(0) {
             if let Some(b) = self.srcbuf.get(usize::try_from(rel).unwrap_or(usize::MAX)) {
                 return Ok(*b);
             }
@@ -859,8 +841,8 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         let n = usize::try_from(size.saturating_sub(pos).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
         let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
         source.read(pos, buf).map_err(|_| Error::SourceRead { offset: pos })?;
-        self.src_base = pos;
-        self.src_len = n;
+        self.s.src_base = pos;
+        self.s.src_len = n;
         self.srcbuf.first().copied().ok_or(Error::Corrupt("read past the source"))
     }
 }

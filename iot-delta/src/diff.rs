@@ -108,49 +108,41 @@ pub fn diff_with_progress(
         return Err(Error::InvalidOption("block_log2 must be 6..=24"));
     }
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
-    let filters: Vec<Filter> = match options.filter {
-        FilterChoice::Auto => alloc::vec![Filter::None],
-        FilterChoice::Use(f) => alloc::vec![f],
+    // Version 1 defines no filter yet (FORMAT.md, "Filters"): `Auto` measures the only one.
+    let filter = match options.filter {
+        FilterChoice::Auto | FilterChoice::Use(Filter::None) => Filter::None,
+        FilterChoice::Use(_) => return Err(Error::InvalidOption("this build implements only the `none` filter")),
     };
-    let source_sha256: [u8; 32] = sha2::Sha256::digest(old).into();
-    let target_sha256: [u8; 32] = sha2::Sha256::digest(new).into();
-    let mut best: Option<Vec<u8>> = None;
-    for filter in filters {
-        if filter != Filter::None {
-            return Err(Error::InvalidOption("this build implements only the `none` filter"));
-        }
-        progress(Progress { stage: Stage::SuffixArray, done: 0, total: old_len });
-        let sa = suffix_array(old);
-        progress(Progress { stage: Stage::SuffixArray, done: old_len, total: old_len });
-        let covers = matches(old, new, &sa, progress);
-        drop(sa);
-        let candidates = candidates(options.profile, block_log2);
-        let coded = encode_candidates(old, new, &covers, &candidates, threads, progress);
-        for (params, blocks) in candidates.iter().zip(coded) {
-            let header = Header {
-                profile: options.profile,
-                filter,
-                params: *params,
-                source_size: old_len,
-                source_sha256,
-                target_size: new_len,
-                target_sha256,
-            };
-            let size = blocks.iter().map(|b| b.len().saturating_add(4)).sum::<usize>().saturating_add(HEADER_LEN);
-            if best.as_ref().is_some_and(|b| b.len() <= size) {
-                continue;
-            }
-            let mut out = Vec::with_capacity(size);
-            out.extend_from_slice(&header.to_bytes());
-            for block in blocks {
-                let len = u32::try_from(block.len()).map_err(|_| Error::TooLarge)?;
-                out.extend_from_slice(&len.to_le_bytes());
-                out.extend_from_slice(&block);
-            }
-            best = Some(out);
-        }
+    progress(Progress { stage: Stage::SuffixArray, done: 0, total: old_len });
+    let sa = suffix_array(old);
+    progress(Progress { stage: Stage::SuffixArray, done: old_len, total: old_len });
+    let covers = matches(old, new, &sa, progress);
+    drop(sa);
+    let candidates = candidates(options.profile, block_log2);
+    let coded = encode_candidates(old, new, &covers, &candidates, threads, progress);
+    let coded_size = |blocks: &Vec<Vec<u8>>| blocks.iter().map(|b| b.len().saturating_add(4)).sum::<usize>();
+    let (params, blocks) = candidates
+        .iter()
+        .zip(coded)
+        .min_by_key(|(_, blocks)| coded_size(blocks))
+        .ok_or(Error::InvalidOption("no model fits the profile"))?;
+    let header = Header {
+        profile: options.profile,
+        filter,
+        params: *params,
+        source_size: old_len,
+        source_sha256: sha2::Sha256::digest(old).into(),
+        target_size: new_len,
+        target_sha256: sha2::Sha256::digest(new).into(),
+    };
+    let mut out = Vec::with_capacity(coded_size(&blocks).saturating_add(HEADER_LEN));
+    out.extend_from_slice(&header.to_bytes());
+    for block in blocks {
+        let len = u32::try_from(block.len()).map_err(|_| Error::TooLarge)?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&block);
     }
-    best.ok_or(Error::InvalidOption("no filter to try"))
+    Ok(out)
 }
 
 /// The model sizes tried for a profile; the smallest patch wins.
@@ -401,7 +393,6 @@ fn encode_block(layout: &Layout, old: &[u8], new: &[u8], covers: &[Cover], start
     let mut last = [0u8; 4];
     let mut prev = 0u8;
     let mut covers = clipped(covers, start, end).peekable();
-    let size = u64::try_from(old.len()).unwrap_or(0);
     loop {
         let ins_end = covers.peek().map_or(end, |c| c.new);
         let ins = ins_end - pos;
@@ -425,7 +416,6 @@ fn encode_block(layout: &Layout, old: &[u8], new: &[u8], covers: &[Cover], start
             let next = old.get(o + 1).copied().unwrap_or(0);
             let before = o.checked_sub(1).and_then(|b| old.get(b)).copied().unwrap_or(0);
             let t = new.get(c.new + i).copied().unwrap_or(0);
-            let _ = size;
             layout.diff(
                 &mut enc,
                 &mut probs,

@@ -341,22 +341,16 @@ impl Header {
     /// The first eight bytes of SHA-256 over the header bytes: binds a checkpoint to its patch.
     #[must_use]
     pub fn tag(&self) -> [u8; 8] {
-        use sha2::Digest as _;
-        let d = sha2::Sha256::digest(self.to_bytes());
-        let mut tag = [0u8; 8];
-        for (t, b) in tag.iter_mut().zip(d.iter()) {
-            *t = *b;
-        }
-        tag
+        crate::sha::prefix(&self.to_bytes())
     }
 }
 
 /// Reads fixed-size fields from a buffer whose length was checked by the caller; a short read
-/// yields zeros, which the header checks then reject.
-struct Cursor<'a>(&'a [u8]);
+/// yields zeros, which the header and checkpoint checks then reject.
+pub(crate) struct Cursor<'a>(pub(crate) &'a [u8]);
 
 impl Cursor<'_> {
-    fn take<const K: usize>(&mut self) -> [u8; K] {
+    pub(crate) fn take<const K: usize>(&mut self) -> [u8; K] {
         let mut out = [0u8; K];
         if let Some((head, tail)) = self.0.split_at_checked(K) {
             out.copy_from_slice(head);

@@ -9,8 +9,8 @@ pub(crate) const PROB_BITS: u32 = 12;
 /// The initial probability (one half).
 pub(crate) const PROB_INIT: u16 = 1 << (PROB_BITS - 1);
 const TOP: u32 = 1 << 24;
-/// Most input bytes one coded bit can consume (a slot never leaves `[15, 4081]`, so the range
-/// never shrinks by more than 2^9 per bit and at most two normalising shifts follow).
+/// Most input bytes one coded bit can consume: a slot's probability never leaves `[1, 4095]`,
+/// so from `range >= 2^24` a bit leaves `range >= 2^12`, and two normalising shifts restore it.
 pub(crate) const MAX_BYTES_PER_BIT: usize = 2;
 
 /// Codes one binary decision. The encoder writes `bit` and returns it; the decoder ignores

@@ -82,6 +82,18 @@ impl Sha256 {
     }
 }
 
+/// The first `N` bytes of SHA-256 over `data` (tags and check bytes).
+pub(crate) fn prefix<const N: usize>(data: &[u8]) -> [u8; N] {
+    let mut h = Sha256::new();
+    h.update(data);
+    let digest = h.finish();
+    let mut out = [0u8; N];
+    for (o, d) in out.iter_mut().zip(digest) {
+        *o = d;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code")]

@@ -359,8 +359,7 @@ impl Source for FailingSource<'_> {
     fn len(&self) -> u64 {
         self.0.len() as u64
     }
-    fn read(&mut self, offset: u64, _: &mut [u8]) -> Result<(), IoError> {
-        let _ = offset;
+    fn read(&mut self, _: u64, _: &mut [u8]) -> Result<(), IoError> {
         Err(IoError)
     }
 }
