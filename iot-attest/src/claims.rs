@@ -651,7 +651,7 @@ impl<'a> Claims<'a> {
             }
             keys::SUBMODS => {
                 let start = d.position();
-                submods(d, self.profile, limits, depth)?;
+                submods(d, limits, depth)?;
                 put(&mut self.submods, d.consumed_since(start), at)
             }
             keys::PSA_CLIENT_ID => {
@@ -792,16 +792,14 @@ impl<'a> Claims<'a> {
 
     /// The submodules, by name.
     pub fn submods(&self) -> impl Iterator<Item = (&'a str, Submod<'a>)> + 'a {
-        let profile = self.profile;
-        self.submods.into_iter().flat_map(move |raw| {
-            MapEntries::new(raw).filter_map(move |(k, v)| {
+        self.submods.into_iter().flat_map(|raw| {
+            MapEntries::new(raw).filter_map(|(k, v)| {
                 let name = Decoder::new(k).str().ok()?;
                 let mut d = Decoder::new(v);
                 let sub = match d.peek_type().ok()? {
-                    Type::Map => Submod::Claims(
-                        Self::parse(v, Some(submod_profile(profile)), &Limits::DEFAULT, strict::Report::default(), 1)
-                            .ok()?,
-                    ),
+                    Type::Map => {
+                        Submod::Claims(Self::parse(v, None, &Limits::DEFAULT, strict::Report::default(), 1).ok()?)
+                    }
                     Type::Bytes => Submod::Token(d.bytes().ok()?),
                     Type::Text => Submod::JsonToken(d.str().ok()?),
                     _ => {
@@ -820,11 +818,6 @@ impl<'a> Claims<'a> {
             })
         })
     }
-}
-
-/// Submodules are claims sets of their own: they follow RFC 9711 rules, not the PSA ones.
-fn submod_profile(p: Profile) -> Profile {
-    if p == Profile::Constrained { Profile::Constrained } else { Profile::Generic }
 }
 
 fn is_known(key: i64, profile: Profile) -> bool {
@@ -1151,7 +1144,7 @@ fn parse_measured_component(body: &[u8]) -> Option<Component<'_>> {
     Some(c)
 }
 
-fn submods(d: &mut Decoder<'_>, profile: Profile, limits: &Limits, depth: usize) -> Result<()> {
+fn submods(d: &mut Decoder<'_>, limits: &Limits, depth: usize) -> Result<()> {
     const C: &str = "submods";
     let depth = depth.saturating_add(1);
     if depth > limits.max_submod_depth {
@@ -1163,8 +1156,9 @@ fn submods(d: &mut Decoder<'_>, profile: Profile, limits: &Limits, depth: usize)
         match d.peek_type()? {
             Type::Map => {
                 let raw = d.raw_item(limits.max_depth)?;
-                // The bytes were checked by the outer pass.
-                Claims::parse(raw, Some(submod_profile(profile)), limits, strict::Report::default(), depth)?;
+                // The bytes were checked by the outer pass (preferred serialization included);
+                // a submodule follows the profile it names, if any, not its parent's.
+                Claims::parse(raw, None, limits, strict::Report::default(), depth)?;
             }
             Type::Bytes => {
                 if d.bytes()?.is_empty() {

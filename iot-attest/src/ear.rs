@@ -360,6 +360,15 @@ impl Ear {
         Ok(iot_cose::Sign1Builder::new(&self.to_cbor()).sign(signer)?)
     }
 
+    /// Signs the result with a key loaded from PEM or COSE_Key.
+    ///
+    /// # Errors
+    /// The signing failure.
+    #[cfg(any(feature = "p256", feature = "ed25519"))]
+    pub fn sign_with_key(&self, key: &iot_cose::PrivateKey) -> Result<Vec<u8>> {
+        Ok(key.sign1(&iot_cose::Sign1Builder::new(&self.to_cbor()))?)
+    }
+
     /// Verifies a signed EAR with the verifier's public key and decodes it; with `now`, an
     /// expired result is refused.
     ///

@@ -24,7 +24,7 @@ pub mod ear;
 mod fresh;
 #[cfg(feature = "alloc")]
 pub mod render;
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
 mod verifier;
 
 pub use claims::{Claims, Component, DebugStatus, Lifecycle, Nonce, OemId, Profile, Submod, Version};
@@ -32,6 +32,8 @@ pub use error::{Error, Result};
 pub use measure::{MeasuredBoot, Measurement, extend};
 pub use strict::Limits;
 pub use token::{Bundle, CWT_TAG, DEB_TAG, Evidence, Kind, Options, Verified};
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub use write::sign_with_key;
 pub use write::{ClaimsSet, Eat, MeasResult, Psa, SubmodOut, mac_into, sign_into};
 #[cfg(feature = "alloc")]
 pub use write::{mac, sign};
@@ -42,13 +44,11 @@ pub use appraise::{ReferenceComponent, ReferenceValues};
 pub use ear::{Appraisal, Ear, Status, TrustVector};
 #[cfg(feature = "std")]
 pub use fresh::{MemoryNonceStore, NonceStore};
-#[cfg(feature = "alloc")]
-pub use iot_cose::KeyMaterial;
 #[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
-pub use verifier::verify;
+pub use iot_cose::KeyMaterial;
 #[cfg(all(feature = "std", any(feature = "p256", feature = "ed25519")))]
 pub use verifier::verify_fresh;
-#[cfg(feature = "alloc")]
-pub use verifier::{KeyId, KeyStore, MemoryKeyStore};
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub use verifier::{KeyId, KeyStore, MemoryKeyStore, verify};
 
 pub use iot_cose;

@@ -237,7 +237,7 @@ impl<'a> Evidence<'a> {
     /// # Errors
     /// As [`Evidence::verify_sign1`].
     #[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
-    pub fn verify_with_key<'p>(&self, key: &crate::KeyMaterial, opts: &Options<'p>) -> Result<Verified<'p>>
+    pub fn verify_with_key<'p>(&self, key: &iot_cose::KeyMaterial, opts: &Options<'p>) -> Result<Verified<'p>>
     where
         'a: 'p,
     {
@@ -338,6 +338,13 @@ impl<'a> Bundle<'a> {
     #[must_use]
     pub fn main(&self) -> &'a [u8] {
         self.main
+    }
+
+    /// The detached claims sets as (name, encoded claims); unauthenticated until
+    /// [`Bundle::check`] matched them to the verified main token's digests.
+    pub fn detached(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        crate::claims::MapEntries::new(self.detached)
+            .filter_map(|(k, v)| Some((Decoder::new(k).str().ok()?, Decoder::new(v).bytes().ok()?)))
     }
 
     /// Checks each detached claims set against the digest the (verified) main claims hold for

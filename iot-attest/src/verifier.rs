@@ -77,7 +77,6 @@ impl KeyStore for MemoryKeyStore {
 ///
 /// # Errors
 /// [`Error::UnknownKey`] when no key is found; everything [`Evidence::verify_sign1`] returns.
-#[cfg(any(feature = "p256", feature = "ed25519"))]
 pub fn verify<'t, K: KeyStore + ?Sized>(token: &'t [u8], keys: &K, opts: &Options<'t>) -> Result<Verified<'t>> {
     let probe = Evidence::decode_as(token, Some(Kind::Sign1))?;
     let key = probe
@@ -98,7 +97,7 @@ pub fn verify<'t, K: KeyStore + ?Sized>(token: &'t [u8], keys: &K, opts: &Option
 ///
 /// # Errors
 /// As [`verify`]; [`Error::MissingNonce`], [`Error::Stale`].
-#[cfg(all(feature = "std", any(feature = "p256", feature = "ed25519")))]
+#[cfg(feature = "std")]
 pub fn verify_fresh<'t, K: KeyStore + ?Sized, N: crate::NonceStore + ?Sized>(
     token: &'t [u8],
     keys: &K,

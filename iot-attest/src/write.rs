@@ -52,12 +52,12 @@ pub enum SubmodOut<'a> {
 /// A measurement result for `measres`: (id, result 1 success / 2 fail / 3 not run / 4 absent).
 pub type MeasResult<'a> = (&'a str, u8);
 
-/// RFC 9711 claims to write. Every field is optional; set the ones the device knows.
+/// RFC 9711 claims to write. Every field is optional; set the ones the device knows and build
+/// the rest with `..Eat::default()` (new claims may be added as fields).
 ///
 /// Measured components from a [`crate::MeasuredBoot`] log go in `measurements` and are written as
 /// EAT measured components (draft-ietf-rats-eat-measured-component).
 #[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
 pub struct Eat<'a> {
     /// `iss`.
     pub iss: Option<&'a str>,
@@ -603,4 +603,23 @@ pub fn mac<C: ClaimsSet + ?Sized, K: MacKey + ?Sized>(
         b = b.unprotected(Headers::default().kid(k));
     }
     b.mac(key).map_err(map_buf)
+}
+
+/// Signs into a new `Vec` with a key loaded from PEM or COSE_Key.
+///
+/// # Errors
+/// An invalid claim or a signing failure.
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub fn sign_with_key<C: ClaimsSet + ?Sized>(
+    claims: &C,
+    key: &iot_cose::PrivateKey,
+    kid: Option<&[u8]>,
+) -> Result<alloc::vec::Vec<u8>> {
+    let mut payload = alloc::vec![0u8; claims.encoded_len()?];
+    claims.encode_into(&mut payload)?;
+    let mut b = Sign1Builder::new(&payload);
+    if let Some(k) = kid {
+        b = b.unprotected(Headers::default().kid(k));
+    }
+    key.sign1(&b).map_err(map_buf)
 }

@@ -1,1 +1,332 @@
-//! Round trips.
+//! Device writes, cloud verifies and appraises: round trips, rejections, freshness.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::as_conversions,
+    reason = "test code"
+)]
+
+use iot_attest::claims::{PROFILE_CONSTRAINED, Profile};
+use iot_attest::ear::tv;
+use iot_attest::{
+    Claims, ClaimsSet as _, DebugStatus, Ear, Eat, Error, Evidence, KeyMaterial, MeasuredBoot, Measurement,
+    MemoryKeyStore, MemoryNonceStore, NonceStore as _, OemId, Options, Psa, ReferenceValues, Status, SubmodOut,
+    Version,
+};
+use iot_cose::ed25519_dalek::SigningKey as EdKey;
+use iot_cose::p256::ecdsa::SigningKey as P256Key;
+use iot_cose::{CoseSigner, HmacKey, PrivateKey};
+use proptest::prelude::*;
+
+fn p256() -> P256Key {
+    P256Key::from_slice(&[7u8; 32]).unwrap()
+}
+
+fn ed25519() -> EdKey {
+    EdKey::from_bytes(&[9u8; 32])
+}
+
+fn public(k: &P256Key) -> KeyMaterial {
+    KeyMaterial::Public(PrivateKey::P256(k.clone()).public_key())
+}
+
+fn ed_public(k: &EdKey) -> iot_cose::PublicKey {
+    PrivateKey::Ed25519(k.clone()).public_key()
+}
+
+fn boot_log() -> MeasuredBoot<'static, 4> {
+    let mut log = MeasuredBoot::new();
+    log.record(Measurement::of("BL2", "1.2.0", [0xb1; 32], b"second stage bootloader")).unwrap();
+    log.record(Measurement::of("app", "2.0.1", [0xa1; 32], b"application v2.0.1")).unwrap();
+    log
+}
+
+#[test]
+fn measured_boot_log() {
+    let log = boot_log();
+    assert_eq!(log.len(), 2);
+    let entries: Vec<_> = log.entries().copied().collect();
+    assert_eq!(MeasuredBoot::<4>::replay(&entries), *log.register());
+    // Order matters.
+    let swapped = [entries[1], entries[0]];
+    assert_ne!(MeasuredBoot::<4>::replay(&swapped), *log.register());
+    // Capacity is enforced and the register is left alone.
+    let mut small: MeasuredBoot<'_, 1> = MeasuredBoot::new();
+    small.record(entries[0]).unwrap();
+    let before = *small.register();
+    assert!(matches!(small.record(entries[1]), Err(Error::Full(_))));
+    assert_eq!(*small.register(), before);
+}
+
+#[test]
+fn eat_all_claims_round_trip() {
+    let log = boot_log();
+    let comps: Vec<_> = log.entries().copied().collect();
+    let nonce = [0x5a; 16];
+    let ueid = [1u8; 17];
+    let inner = Eat { swname: Some("TEE"), ..Eat::default() };
+    let subs = [("tee", SubmodOut::Claims(&inner)), ("radio", SubmodOut::Digest(-16, &[3u8; 32]))];
+    let eat = Eat {
+        iss: Some("device-42"),
+        iat: Some(1_700_000_000),
+        exp: Some(1_700_000_600),
+        nonce: Some(&nonce),
+        ueid: Some(&ueid),
+        oemid: Some(OemId::Pen(64242)),
+        hwmodel: Some(b"model-x"),
+        hwversion: Some(Version { version: "1.0", scheme: Some(1) }),
+        uptime: Some(42),
+        oemboot: Some(true),
+        dbgstat: Some(DebugStatus::DisabledPermanently),
+        location: Some((48.5, 9.25)),
+        profile: Some(PROFILE_CONSTRAINED),
+        submods: &subs,
+        bootcount: Some(7),
+        bootseed: Some(&[8u8; 16]),
+        swname: Some("fw"),
+        swversion: Some(Version { version: "2.0.1", scheme: None }),
+        measurements: &comps,
+        intuse: Some(2),
+        extra: &[(-70000, b"\x63abc")],
+        ..Eat::default()
+    };
+    check_eat(&eat, &p256(), &public(&p256()), &ueid, &comps);
+    check_eat(&eat, &ed25519(), &KeyMaterial::Public(ed_public(&ed25519())), &ueid, &comps);
+}
+
+fn check_eat<S: CoseSigner>(eat: &Eat<'_>, key: &S, pk: &KeyMaterial, ueid: &[u8], comps: &[Measurement<'_>]) {
+    let nonce = eat.nonce.unwrap();
+    {
+        let mut buf = [0u8; 1024];
+        let n = iot_attest::sign_into(eat, key, Some(b"dev-1"), &mut buf).unwrap();
+        let token = &buf[..n];
+        let v = Evidence::decode(token)
+            .unwrap()
+            .verify_with_key(pk, &Options::default().nonce(nonce).now(1_700_000_100))
+            .unwrap();
+        let c = v.claims;
+        assert_eq!(c.profile, Profile::Constrained, "preferred serialization passes the strict profile");
+        assert_eq!(c.iss, Some("device-42"));
+        assert_eq!(c.ueid, Some(ueid));
+        assert_eq!(c.oemid, Some(OemId::Pen(64242)));
+        assert_eq!(c.hwmodel, Some(&b"model-x"[..]));
+        assert_eq!(c.uptime, Some(42));
+        assert_eq!(c.bootcount, Some(7));
+        assert_eq!(c.dbgstat, Some(DebugStatus::DisabledPermanently));
+        assert_eq!(c.location.unwrap().latitude, 48.5);
+        assert_eq!(c.swversion.unwrap().version, "2.0.1");
+        assert_eq!(c.intuse, Some(2));
+        assert_eq!(c.unknown_count, 1);
+        let got: Vec<_> =
+            c.components().map(|x| (x.name.unwrap(), x.version.unwrap(), x.measurement.to_vec())).collect();
+        assert_eq!(got, comps.iter().map(|m| (m.name, m.version, m.value.to_vec())).collect::<Vec<_>>());
+        assert_eq!(c.submods().count(), 2);
+        // Expired / not-yet-valid.
+        let ev = Evidence::decode(token).unwrap();
+        assert!(matches!(ev.verify_with_key(pk, &Options::default().now(1_700_000_600)), Err(Error::Expired)));
+        // The encoding is deterministic: the same claims give the same bytes.
+        let mut a = [0u8; 1024];
+        let mut b = [0u8; 1024];
+        assert_eq!(eat.encode_into(&mut a).unwrap(), eat.encode_into(&mut b).unwrap());
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn writer_refuses_what_verifiers_refuse() {
+    let mut buf = [0u8; 512];
+    let key = p256();
+    let short = Eat { nonce: Some(&[1u8; 7]), ..Eat::default() };
+    assert!(matches!(
+        iot_attest::sign_into(&short, &key, None, &mut buf),
+        Err(Error::InvalidClaim { claim: "eat_nonce", .. })
+    ));
+    let unsorted = Eat { extra: &[(-70001, b"\x00"), (-70000, b"\x00")], ..Eat::default() };
+    assert!(iot_attest::sign_into(&unsorted, &key, None, &mut buf).is_err());
+    let clash = Eat { uptime: Some(1), extra: &[(261, b"\x00")], ..Eat::default() };
+    assert!(iot_attest::sign_into(&clash, &key, None, &mut buf).is_err());
+    let comps = [Measurement::of("x", "", [0; 32], b"x")];
+    let mut psa = Psa::new(&[0u8; 32], &[1u8; 33], &[2u8; 32], 1, 0x3000, &comps);
+    psa.lifecycle = 0x7000;
+    assert!(iot_attest::sign_into(&psa, &key, None, &mut buf).is_err());
+    let bad_ueid = [2u8; 33];
+    let psa = Psa::new(&[0u8; 32], &bad_ueid, &[2u8; 32], 1, 0x3000, &comps);
+    assert!(iot_attest::sign_into(&psa, &key, None, &mut buf).is_err());
+    // Too small a buffer is an error, not a panic.
+    let ok = Eat { nonce: Some(&[1u8; 8]), ..Eat::default() };
+    for len in 0..60 {
+        let mut small = vec![0u8; len];
+        assert!(matches!(iot_attest::sign_into(&ok, &key, None, &mut small), Err(Error::BufferTooSmall)), "len {len}");
+    }
+}
+
+fn psa_token(key: &P256Key, nonce: &[u8], comps: &[Measurement<'_>]) -> Vec<u8> {
+    let mut psa = Psa::new(nonce, &[1u8; 33], &[0x11; 32], -1, 0x3000, comps);
+    psa.certification_reference = Some("1234567890123-12345");
+    psa.boot_seed = Some(&[5u8; 8]);
+    iot_attest::sign(&psa, key, None).unwrap()
+}
+
+#[test]
+fn psa_round_trip_and_appraisal() {
+    let log = boot_log();
+    let comps: Vec<_> = log.entries().copied().collect();
+    let key = p256();
+    let token = psa_token(&key, &[3u8; 32], &comps);
+    let mut store = MemoryKeyStore::new();
+    store.insert_ueid(&[1u8; 33], public(&key));
+    let v = iot_attest::verify(&token, &store, &Options::default().profile(Profile::Psa).nonce(&[3u8; 32])).unwrap();
+    assert_eq!(v.claims.profile, Profile::Psa);
+    assert_eq!(v.claims.client_id, Some(-1));
+    assert_eq!(v.claims.components().count(), 2);
+    // Unknown device.
+    assert!(matches!(iot_attest::verify(&token, &MemoryKeyStore::new(), &Options::default()), Err(Error::UnknownKey)));
+
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let refs = |bl_meas: &str, min: &str, denied: &str| {
+        ReferenceValues::from_json(&format!(
+            r#"{{"name":"dev","policy_id":"p1","implementation_ids":["{}"],
+                "components":[{{"name":"BL2","measurements":["{bl_meas}"],"min_version":"{min}","denied":[{denied}],"required":true}},
+                              {{"name":"app","signer_ids":["{}"]}}]}}"#,
+            hex(&[0x11; 32]),
+            hex(&[0xa1; 32])
+        ))
+        .unwrap()
+    };
+    let good = hex(&comps[0].value);
+    let a = refs(&good, "1.0.0", "").appraise(&v.claims);
+    assert_eq!(a.status, Status::Affirming, "{a:?}");
+    assert_eq!(a.trust_vector.executables, Some(tv::EXEC_APPROVED_RUNTIME));
+    assert_eq!(a.trust_vector.hardware, Some(tv::HW_GENUINE));
+    assert_eq!(a.trust_vector.configuration, Some(tv::CONFIG_APPROVED));
+    assert_eq!(a.policy_ids, ["p1"]);
+    let a = refs(&hex(&[0; 32]), "1.0.0", "").appraise(&v.claims);
+    assert_eq!((a.status, a.trust_vector.executables), (Status::Warning, Some(tv::EXEC_UNRECOGNIZED)));
+    let a = refs(&good, "1.10.0", "").appraise(&v.claims);
+    assert_eq!((a.status, a.trust_vector.executables), (Status::Warning, Some(tv::EXEC_VULNERABLE)));
+    let a = refs(&good, "1.0.0", &format!("\"{good}\"")).appraise(&v.claims);
+    assert_eq!((a.status, a.trust_vector.executables), (Status::Contraindicated, Some(tv::EXEC_CONTRAINDICATED)));
+    let other_hw =
+        ReferenceValues::from_json(&format!(r#"{{"implementation_ids":["{}"]}}"#, hex(&[0x22; 32]))).unwrap();
+    assert_eq!(other_hw.appraise(&v.claims).status, Status::Contraindicated);
+    // A component nobody listed is unrecognized unless allowed.
+    let only_bl =
+        ReferenceValues::from_json(&format!(r#"{{"components":[{{"name":"BL2","measurements":["{good}"]}}]}}"#))
+            .unwrap();
+    assert_eq!(only_bl.appraise(&v.claims).status, Status::Warning);
+    let lenient = ReferenceValues::from_json(&format!(
+        r#"{{"allow_unknown_components":true,"components":[{{"name":"BL2","measurements":["{good}"]}}]}}"#
+    ))
+    .unwrap();
+    assert_eq!(lenient.appraise(&v.claims).status, Status::Affirming);
+    assert!(ReferenceValues::from_json("[1]").is_err());
+    assert!(ReferenceValues::from_json(r#"{"components":[{"measurements":["zz"]}]}"#).is_err());
+
+    // The EAR, signed by the verifier, round-trips and is refused once expired.
+    let mut ear = Ear::new(1_700_000_000, "dev", refs(&good, "1.0.0", "").appraise(&v.claims));
+    ear.exp = Some(1_700_003_600);
+    ear.nonce = Some(vec![3u8; 32]);
+    let vkey = ed25519();
+    let signed = ear.sign(&vkey).unwrap();
+    assert_eq!(Ear::verify(&signed, &ed_public(&vkey), Some(1_700_000_001)).unwrap(), ear);
+    assert!(matches!(Ear::verify(&signed, &ed_public(&vkey), Some(1_700_003_600)), Err(Error::Expired)));
+    let KeyMaterial::Public(other) = public(&p256()) else { unreachable!() };
+    assert!(Ear::verify(&signed, &other, None).is_err());
+    assert_eq!(ear.to_json()["submods"]["dev"]["ear_status"], "affirming");
+}
+
+#[test]
+fn mac0_evidence() {
+    let key = [0x42u8; 32];
+    let eat = Eat { nonce: Some(&[1u8; 8]), swname: Some("fw"), ..Eat::default() };
+    let mut buf = [0u8; 256];
+    let n = iot_attest::mac_into(&eat, &HmacKey::new(&key), Some(b"k"), &mut buf).unwrap();
+    let km = KeyMaterial::Symmetric(iot_cose::SymmetricKey::new(&key));
+    let v = iot_attest::verify(&buf[..n], &km, &Options::default()).unwrap();
+    assert_eq!(v.claims.swname, Some("fw"));
+    buf[n - 1] ^= 1;
+    assert!(iot_attest::verify(&buf[..n], &km, &Options::default()).is_err());
+}
+
+#[test]
+fn freshness() {
+    let store = MemoryNonceStore::new(2);
+    let n1 = store.issue(1000, 60).unwrap();
+    let n2 = store.issue(1000, 60).unwrap();
+    assert_eq!(n1.len(), 32);
+    assert_ne!(n1, n2);
+    assert!(matches!(store.issue(1000, 60), Err(Error::Full(_))));
+    store.consume(&n1, 1010).unwrap();
+    assert!(matches!(store.consume(&n1, 1010), Err(Error::Stale(_))), "replay");
+    assert!(matches!(store.consume(&n2, 1060), Err(Error::Stale(_))), "expired");
+    assert!(matches!(store.consume(&[0u8; 32], 1000), Err(Error::Stale(_))), "never issued");
+
+    // Through the verifier: accepted once.
+    let key = p256();
+    let store = MemoryNonceStore::new(16);
+    let nonce = store.issue(1000, 60).unwrap();
+    let comps = [Measurement::of("app", "1", [1; 32], b"a")];
+    let token = psa_token(&key, &nonce, &comps);
+    let km = public(&key);
+    iot_attest::verify_fresh(&token, &km, &store, 1001, &Options::default()).unwrap();
+    assert!(matches!(iot_attest::verify_fresh(&token, &km, &store, 1002, &Options::default()), Err(Error::Stale(_))));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn eat_encode_decode(
+        nonce in proptest::collection::vec(any::<u8>(), 8..=64),
+        ueid in proptest::collection::vec(any::<u8>(), 7..=33),
+        uptime in any::<u64>(),
+        iat in any::<i64>(),
+        name in "[a-zA-Z0-9 ._-]{0,40}",
+        dbg in 0u64..5,
+        values in proptest::collection::vec(any::<[u8; 32]>(), 1..6),
+    ) {
+        let comps: Vec<_> = values.iter().map(|v| Measurement { name: &name, version: "1.0", signer_id: *v, value: *v }).collect();
+        let eat = Eat {
+            nonce: Some(&nonce), ueid: Some(&ueid), uptime: Some(uptime), iat: Some(iat), swname: Some(&name),
+            dbgstat: DebugStatus::from_u64(dbg), measurements: &comps, ..Eat::default()
+        };
+        let mut buf = vec![0u8; eat.encoded_len().unwrap()];
+        eat.encode_into(&mut buf).unwrap();
+        let c = Claims::decode_with(&buf, Some(Profile::Constrained), &iot_attest::Limits::DEFAULT).unwrap();
+        prop_assert_eq!(c.single_nonce(), Some(&nonce[..]));
+        prop_assert_eq!(c.ueid, Some(&ueid[..]));
+        prop_assert_eq!(c.uptime, Some(uptime));
+        prop_assert_eq!(c.iat, Some(iat));
+        prop_assert_eq!(c.swname, Some(name.as_str()));
+        prop_assert_eq!(c.dbgstat.map(DebugStatus::code), Some(dbg));
+        let got: Vec<[u8; 32]> = c.components().map(|x| x.measurement.try_into().unwrap()).collect();
+        prop_assert_eq!(got, values);
+    }
+
+    #[test]
+    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = Claims::decode(&bytes);
+        let _ = Ear::from_cbor(&bytes);
+        let _ = iot_attest::Bundle::decode(&bytes);
+        if let Ok(ev) = Evidence::decode_as(&bytes, Some(iot_attest::Kind::Sign1)) {
+            let _ = ev.verify_with_key(&public(&p256()), &Options::default());
+        }
+    }
+
+    #[test]
+    fn mutated_tokens_fail_cleanly(pos in 0usize..200, bit in 0u8..8) {
+        let comps = [Measurement::of("app", "1", [1; 32], b"a")];
+        let key = p256();
+        let mut token = psa_token(&key, &[9u8; 32], &comps);
+        let at = pos % token.len();
+        token[at] ^= 1 << bit;
+        let km = public(&key);
+        // Any flip must be refused (or, if it lands in the unprotected header, still verify the same claims).
+        if let Ok(v) = iot_attest::verify(&token, &km, &Options::default()) {
+            prop_assert_eq!(v.claims.single_nonce(), Some(&[9u8; 32][..]));
+        }
+    }
+}
