@@ -55,7 +55,7 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
         }
     };
     println!("iot demo: device security lifecycle (working in {})", dir.display());
-    let mut s = Steps { n: 0, total: 8 };
+    let mut s = Steps { n: 0, total: 9 };
 
     s.step("vendor creates its firmware-signing key (ES256, P-256)");
     let vendor = PrivateKey::generate(Algorithm::ES256)?;
@@ -137,6 +137,9 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
 
     s.step("SUIT + delta: v1 ships whole, v2 ships as a delta (power cut mid-apply, resumed); replay refused");
     manifest_step(dir, &vendor, &vendor_pub)?;
+
+    s.step("attestation: the device measures its boot, signs a PSA token; the cloud checks freshness, appraises, signs an EAR");
+    attest_step(dir)?;
 
     s.step("twin: the cloud sets the desired firmware, the device reports it installed, the delta empties");
     let mut shadow = iot_twin::aws::Shadow::new();
@@ -229,6 +232,81 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
         Err(e @ iot_manifest::Error::Rollback { .. }) => println!("  rejected as expected: replayed v1 manifest: {e}"),
         other => return Err(Failure(format!("replayed manifest was not refused: {other:?}"))),
     }
+    Ok(())
+}
+
+fn attest_step(dir: &Path) -> Result<(), Failure> {
+    use iot_attest::{Ear, KeyMaterial, MeasuredBoot, Measurement, MemoryNonceStore, NonceStore as _, Options, Psa};
+    let now = crate::attest::now();
+    // Factory: the device's attestation key (in a real device: generated inside the secure element).
+    let device_key = iot_cose::p256::ecdsa::SigningKey::from_slice(&[0x5d; 32])?;
+    let device_pub = KeyMaterial::Public(PrivateKey::P256(device_key.clone()).public_key());
+    let instance_id: Vec<u8> =
+        std::iter::once(1u8).chain(Measurement::of("", "", [0; 32], b"device-0042").value).collect();
+    let verifier_key = PrivateKey::generate(Algorithm::EDDSA)?;
+    let installed = std::fs::read(dir.join("device-slots").join("app"))?;
+    let bootloader = firmware(16 * 1024, 0x0000_b007);
+    let fleet_signer = [0xf1; 32];
+    let refs = iot_attest::ReferenceValues::from_json(&format!(
+        r#"{{"name": "device-0042", "policy_id": "acme/fleet-1",
+            "implementation_ids": ["{impl_id}"],
+            "components": [{{"name": "BL2", "signer_ids": ["{signer}"], "required": true}},
+                           {{"name": "app", "measurements": ["{app}"], "min_version": "2.0.0", "required": true}}]}}"#,
+        impl_id = hex::encode([0x11; 32]),
+        signer = hex::encode(fleet_signer),
+        app = hex::encode(Measurement::of("", "", [0; 32], &std::fs::read(dir.join("app-v2.bin"))?).value),
+    ))?;
+    let nonces = MemoryNonceStore::new(1024);
+
+    let attest = |image: &[u8], version: &'static str, nonce: &[u8]| -> Result<Vec<u8>, Failure> {
+        // Device: each boot stage measures the next before running it.
+        let mut log: MeasuredBoot<'_, 4> = MeasuredBoot::new();
+        log.record(Measurement::of("BL2", "1.4.0", fleet_signer, &bootloader))?;
+        log.record(Measurement::of("app", version, fleet_signer, image))?;
+        let comps: Vec<Measurement<'_>> = log.entries().copied().collect();
+        let psa = Psa::new(nonce, &instance_id, &[0x11; 32], 1, 0x3000, &comps);
+        let mut buf = [0u8; 1024];
+        let n = iot_attest::sign_into(&psa, &device_key, None, &mut buf)?;
+        Ok(buf.get(..n).unwrap_or_default().to_vec())
+    };
+
+    let nonce = nonces.issue(now, 60)?;
+    let token = attest(&installed, "2.0.0", &nonce)?;
+    keys::write(&dir.join("evidence.cbor"), &token)?;
+    println!("  device: measured BL2 and app v2, PSA token {} bytes (ES256, fixed buffer, no heap)", token.len());
+    let v = iot_attest::verify_fresh(&token, &device_pub, &nonces, now, &Options::default())?;
+    let appraisal = refs.appraise(&v.claims);
+    let mut ear = Ear::new(now, &refs.name, appraisal);
+    ear.nonce = v.claims.single_nonce().map(<[u8]>::to_vec);
+    let signed = ear.sign_with_key(&verifier_key)?;
+    keys::write(&dir.join("ear.cbor"), &signed)?;
+    let checked = Ear::verify(&signed, &verifier_key.public_key(), Some(now))?;
+    let tv = checked.submods.first().map(|(_, a)| a.trust_vector.to_json()).unwrap_or_default();
+    println!(
+        "  cloud: signature and nonce ok; EAR {} ({} bytes, signed EdDSA): {tv}",
+        checked.status().name(),
+        signed.len()
+    );
+    if checked.status() != iot_attest::Status::Affirming {
+        return Err(Failure(format!("the updated device was not affirmed: {}", checked.to_json())));
+    }
+    match iot_attest::verify_fresh(&token, &device_pub, &nonces, now, &Options::default()) {
+        Err(e @ iot_attest::Error::Stale(_)) => println!("  rejected as expected: the same evidence replayed: {e}"),
+        other => return Err(Failure(format!("replayed evidence was not refused: {other:?}"))),
+    }
+    let v1 = std::fs::read(dir.join("app-v1.bin"))?;
+    let nonce = nonces.issue(now, 60)?;
+    let stale = attest(&v1, "1.0.0", &nonce)?;
+    let v = iot_attest::verify_fresh(&stale, &device_pub, &nonces, now, &Options::default())?;
+    let a = refs.appraise(&v.claims);
+    if a.status == iot_attest::Status::Affirming {
+        return Err(Failure("a device still on v1 was affirmed".into()));
+    }
+    println!(
+        "  rejected as expected: a device still running v1 appraises {} (executables {}: unrecognized)",
+        a.status.name(),
+        a.trust_vector.executables.unwrap_or(0)
+    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@
     reason = "a std-only binary: core/alloc paths buy nothing here"
 )]
 
+mod attest;
 mod cose;
 mod delta;
 mod demo;
@@ -41,6 +42,9 @@ enum Command {
     /// Binary delta updates: diff in the cloud, streaming resumable apply on the device.
     #[command(subcommand)]
     Delta(delta::DeltaCommand),
+    /// Attestation: write evidence (EAT, PSA token), verify it, appraise it into an EAR.
+    #[command(subcommand)]
+    Attest(attest::AttestCommand),
     /// Device twin documents: RFC 7396 merge and diff, RFC 6902 patch and diff.
     #[command(subcommand)]
     Twin(twin::TwinCommand),
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::Cose(c) => cose::run(c),
         Command::Manifest(c) => manifest::run(c),
         Command::Delta(c) => delta::run(c),
+        Command::Attest(c) => attest::run(c),
         Command::Twin(c) => twin::run(c),
         Command::Demo(a) => demo::run(&a),
     };

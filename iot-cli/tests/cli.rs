@@ -146,7 +146,8 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 6, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 8, "{text}");
+    assert!(text.contains("EAR affirming"), "{text}");
     assert!(text.contains("replayed v1 manifest: rollback"), "{text}");
     assert!(text.contains("device reports fw 2.0.0 -> delta empty"), "{text}");
 }
@@ -479,5 +480,253 @@ mod delta {
         assert_eq!(code(&out), 2, "{out:?}");
         let out = iot(d.path(), &["delta", "diff", "old.bin", "new.bin", "-o", "p.delta", "--profile", "huge"]);
         assert_eq!(code(&out), 2, "{out:?}");
+    }
+}
+
+mod attest {
+    use super::{code, iot, json, keygen};
+    use std::path::Path;
+
+    fn setup(d: &Path) {
+        keygen(d, "ES256");
+        std::fs::write(d.join("bl2.bin"), b"second stage bootloader").unwrap();
+        std::fs::write(d.join("app.bin"), b"application v2").unwrap();
+        std::fs::write(
+            d.join("claims.json"),
+            r#"{"ueid": "0102030405060708090a0b0c0d0e0f1011", "instance_id": "01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "implementation_id": "1111111111111111111111111111111111111111111111111111111111111111",
+                "swname": "acme-fw", "swversion": ["2.0.0", 16384], "dbgstat": "disabled-permanently", "oemboot": true,
+                "lifecycle": "secured", "client_id": 1,
+                "measurements": [{"name": "BL2", "version": "1.2.0", "image": "bl2.bin",
+                                  "signer_id": "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"},
+                                 {"name": "app", "version": "2.0.0", "image": "app.bin"}]}"#,
+        )
+        .unwrap();
+    }
+
+    const NONCE: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn reference(d: &Path, app: &[u8]) {
+        let digest = iot_attest::Measurement::of("", "", [0; 32], app).value;
+        std::fs::write(
+            d.join("ref.json"),
+            format!(
+                r#"{{"name": "device", "policy_id": "acme/fleet-1",
+                    "implementation_ids": ["1111111111111111111111111111111111111111111111111111111111111111"],
+                    "components": [{{"name": "BL2", "signer_ids": ["b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"]}},
+                                   {{"name": "app", "measurements": ["{}"], "min_version": "2.0.0", "required": true}}]}}"#,
+                hex::encode(digest)
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn evidence_verify_eat_and_psa() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        setup(d);
+        for profile in ["eat", "psa"] {
+            let out = iot(
+                d,
+                &[
+                    "attest",
+                    "evidence",
+                    "--key",
+                    "k.pem",
+                    "--claims",
+                    "claims.json",
+                    "--nonce",
+                    NONCE,
+                    "--profile",
+                    profile,
+                    "-o",
+                    "t.cbor",
+                ],
+            );
+            assert_eq!(code(&out), 0, "{out:?}");
+            let out = iot(d, &["attest", "verify", "--key", "p.pem", "--nonce", NONCE, "t.cbor", "--json"]);
+            assert_eq!(code(&out), 0, "{out:?}");
+            let j = json(&out);
+            assert_eq!(j["valid"], true);
+            assert_eq!(j["profile"], if profile == "psa" { "psa" } else { "eat" });
+            assert_eq!(j["claims"]["eat_nonce"], NONCE);
+            let comps =
+                if profile == "psa" { &j["claims"]["psa-software-components"] } else { &j["claims"]["measurements"] };
+            assert_eq!(comps[1]["name"], "app", "{j}");
+            assert_eq!(
+                comps[1]["measurement"],
+                hex::encode(iot_attest::Measurement::of("", "", [0; 32], b"application v2").value)
+            );
+            if profile == "eat" {
+                assert_eq!(j["claims"]["swname"], "acme-fw");
+                assert_eq!(j["claims"]["dbgstat"], "disabled-permanently");
+            } else {
+                assert_eq!(j["claims"]["psa-security-lifecycle"], 0x3000);
+            }
+            // Wrong nonce: exit 1 with the reason.
+            let out = iot(
+                d,
+                &[
+                    "attest",
+                    "verify",
+                    "--key",
+                    "p.pem",
+                    "--nonce",
+                    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                    "t.cbor",
+                    "--json",
+                ],
+            );
+            assert_eq!(code(&out), 1);
+            assert_eq!(json(&out)["valid"], false);
+            assert!(json(&out)["reason"].as_str().unwrap().contains("nonce"));
+        }
+        // Tampered token, other key, missing file, bad nonce hex.
+        let mut t = std::fs::read(d.join("t.cbor")).unwrap();
+        let n = t.len();
+        t[n - 1] ^= 1;
+        std::fs::write(d.join("bad.cbor"), &t).unwrap();
+        assert_eq!(code(&iot(d, &["attest", "verify", "--key", "p.pem", "bad.cbor"])), 1);
+        assert_eq!(code(&iot(d, &["attest", "verify", "--key", "p.pem", "missing.cbor"])), 2);
+        assert_eq!(
+            code(&iot(
+                d,
+                &["attest", "evidence", "--key", "k.pem", "--claims", "claims.json", "--nonce", "zz", "-o", "x"]
+            )),
+            2
+        );
+        // PSA requires ECDSA.
+        let out = iot(d, &["cose", "keygen", "--alg", "EdDSA", "--out", "ed.pem"]);
+        assert_eq!(code(&out), 0);
+        let out = iot(
+            d,
+            &[
+                "attest",
+                "evidence",
+                "--key",
+                "ed.pem",
+                "--claims",
+                "claims.json",
+                "--nonce",
+                NONCE,
+                "--profile",
+                "psa",
+                "-o",
+                "x",
+            ],
+        );
+        assert_eq!(code(&out), 2, "{out:?}");
+    }
+
+    #[test]
+    fn appraise_and_result() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        setup(d);
+        reference(d, b"application v2");
+        let out = iot(
+            d,
+            &[
+                "attest",
+                "evidence",
+                "--key",
+                "k.pem",
+                "--claims",
+                "claims.json",
+                "--nonce",
+                NONCE,
+                "--profile",
+                "psa",
+                "-o",
+                "t.cbor",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        let out = iot(d, &["cose", "keygen", "--alg", "EdDSA", "--out", "v.pem", "--public", "vp.pem"]);
+        assert_eq!(code(&out), 0);
+        let out = iot(
+            d,
+            &[
+                "attest",
+                "appraise",
+                "--key",
+                "p.pem",
+                "--reference",
+                "ref.json",
+                "--nonce",
+                NONCE,
+                "t.cbor",
+                "--json",
+                "--sign-key",
+                "v.pem",
+                "-o",
+                "ear.cbor",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        let j = json(&out);
+        assert_eq!(j["status"], "affirming");
+        let tv = &j["submods"]["device"]["ear_trustworthiness_vector"];
+        assert_eq!(tv["instance-identity"], 2);
+        assert_eq!(tv["executables"], 2);
+        assert_eq!(tv["hardware"], 2);
+        assert_eq!(tv["configuration"], 2);
+        assert_eq!(j["submods"]["device"]["ear_appraisal_policy_ids"][0], "acme/fleet-1");
+        let out = iot(d, &["attest", "result", "--key", "vp.pem", "ear.cbor", "--json"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        assert_eq!(json(&out)["status"], "affirming");
+        assert_eq!(code(&iot(d, &["attest", "result", "--key", "p.pem", "ear.cbor"])), 1, "wrong verifier key");
+
+        // Reference values for another app build: warning, exit 1.
+        reference(d, b"application v3");
+        let out = iot(d, &["attest", "appraise", "--key", "p.pem", "--reference", "ref.json", "t.cbor", "--json"]);
+        assert_eq!(code(&out), 1);
+        let j = json(&out);
+        assert_eq!(j["status"], "warning");
+        assert_eq!(j["submods"]["device"]["ear_trustworthiness_vector"]["executables"], 33);
+        // Evidence that does not verify: contraindicated, with the reason.
+        let out = iot(d, &["attest", "appraise", "--key", "vp.pem", "--reference", "ref.json", "t.cbor", "--json"]);
+        assert_eq!(code(&out), 1);
+        let j = json(&out);
+        assert_eq!(j["status"], "contraindicated");
+        assert_eq!(j["submods"]["device"]["ear_trustworthiness_vector"]["instance-identity"], 99);
+        assert!(j["reason"].is_string());
+    }
+
+    #[test]
+    fn verifies_real_tfm_token() {
+        let Some(v) = iot_test_vectors::area("attest") else { return };
+        let d = tempfile::tempdir().unwrap();
+        let out = iot(
+            d.path(),
+            &[
+                "attest",
+                "verify",
+                "--key",
+                v.join("psa-veraison/tf-m/public.pem").to_str().unwrap(),
+                v.join("psa-veraison/tf-m/psa-2_0_0_sign1.bin").to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        let j = json(&out);
+        assert_eq!(j["profile"], "psa-2.0.0");
+        assert_eq!(j["claims"]["psa-client-id"], 3002);
+        assert_eq!(j["claims"]["psa-software-components"][0]["name"], "SPE");
+        // The RFC 9783 Mac0 token with its raw 64-byte HMAC key.
+        let out = iot(
+            d.path(),
+            &[
+                "attest",
+                "verify",
+                "--key",
+                v.join("psa-rfc9783/tfm-hs-iak.bin").to_str().unwrap(),
+                v.join("psa-rfc9783/psa-mac0.cbor").to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        assert_eq!(json(&out)["kind"], "mac0");
     }
 }
