@@ -175,3 +175,38 @@ pub fn delta_apply_standard(patch: &[u8], source: &[u8], target: &mut [u8]) -> b
     let applier = unsafe { &mut *core::ptr::addr_of_mut!(STANDARD) };
     delta_apply(applier, black_box(patch), black_box(source), target)
 }
+
+/// The implementation id the attestation probe writes.
+pub const ATTEST_IMPLEMENTATION_ID: [u8; 32] = [0x11; 32];
+
+/// Attestation: measure a bootloader and an application into a measured-boot log, write a PSA
+/// token (RFC 9783) carrying the verifier's nonce and both components, and sign it ES256 into
+/// `out`. Returns the token length, 0 on any error (e.g. a nonce of the wrong size).
+#[unsafe(no_mangle)]
+pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
+    use iot_attest::{MeasuredBoot, Measurement, Psa};
+    let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
+    let comps = [
+        Measurement::of("BL2", "1.4.0", [0xf1; 32], black_box(bl)),
+        Measurement::of("app", "2.0.0", [0xf1; 32], black_box(app)),
+    ];
+    let mut log: MeasuredBoot<'_, 4> = MeasuredBoot::new();
+    for m in comps {
+        if log.record(m).is_err() {
+            return 0;
+        }
+    }
+    let mut instance = [1u8; 33];
+    instance[1..].copy_from_slice(log.register());
+    let psa = Psa::new(black_box(nonce), &instance, &ATTEST_IMPLEMENTATION_ID, 1, 0x3000, &comps);
+    iot_attest::sign_into(&psa, &sk, None, out).unwrap_or(0)
+}
+
+/// Floor for signed evidence: a bare p256 ECDSA signature (SHA-256 inside) over a message.
+#[unsafe(no_mangle)]
+pub fn baseline_p256_sign(key: &[u8; 32], msg: &[u8], out: &mut [u8; 64]) -> bool {
+    let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return false };
+    let sig: p256::ecdsa::Signature = signature::Signer::sign(&sk, black_box(msg));
+    out.copy_from_slice(&sig.to_bytes());
+    true
+}

@@ -168,6 +168,38 @@ fn main() -> ! {
         all &= valid && !accepted_wrong;
     }
 
+    // Attestation evidence: a PSA token signed on the device, which must verify with the device's
+    // public key; a nonce of the wrong size must be refused.
+    let key = [0x44u8; 32];
+    let dev_pub =
+        p256::ecdsa::SigningKey::from_slice(&key).unwrap_or_else(|_| fail()).verifying_key().to_sec1_point(false);
+    static mut TOKEN: [u8; 1024] = [0; 1024];
+    let nonce = [0x5au8; 32];
+    // SAFETY: single-threaded; one reference at a time.
+    let len = core::cell::Cell::new(0usize);
+    let (stack, _) = measure(&|| {
+        len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
+            &mut *core::ptr::addr_of_mut!(TOKEN)
+        }));
+        len.get() > 0
+    });
+    let n = len.get();
+    // SAFETY: as above.
+    let token = unsafe { &*core::ptr::addr_of!(TOKEN) };
+    let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
+    // SAFETY: as above.
+    let refused = fp::attest_evidence_sign_es256(&key, &nonce[..31], b"bootloader", b"application", unsafe {
+        &mut *core::ptr::addr_of_mut!(TOKEN)
+    }) == 0;
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
+    all &= valid && refused;
+    let (stack, ok) = measure(&|| {
+        let mut s = [0u8; 64];
+        fp::baseline_p256_sign(&key, b"evidence", &mut s)
+    });
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "baseline_p256_sign", stack, ok, true);
+    all &= ok;
+
     hprintln!("qemu: {}", if all { "all entry points correct" } else { "FAILURE" });
     debug::exit(if all { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
