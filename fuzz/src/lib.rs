@@ -338,3 +338,80 @@ pub fn delta_header(data: &[u8]) {
         assert_eq!(&cp.to_bytes()[..], data);
     }
 }
+
+/// Reference values the attestation harness appraises fuzzed claims against.
+fn attest_refs() -> iot_attest::ReferenceValues {
+    iot_attest::ReferenceValues::from_json(
+        r#"{"implementation_ids": ["1111111111111111111111111111111111111111111111111111111111111111"],
+            "components": [{"name": "BL2", "signer_ids": ["f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1"], "min_version": "1.2"},
+                           {"measurements": ["0303030303030303030303030303030303030303030303030303030303030303"], "required": true}]}"#,
+    )
+    .expect("fixed reference values parse")
+}
+
+fn attest_claims(c: &iot_attest::Claims<'_>) {
+    let _ = iot_attest::render::claims_to_json(c);
+    let _ = attest_refs().appraise(c);
+    for (_, s) in c.submods() {
+        if let iot_attest::Submod::Claims(inner) = s {
+            let _ = iot_attest::render::claims_to_json(&inner);
+        }
+    }
+    let _ = c.unknown().count();
+    if let Some(n) = c.nonce {
+        let first = n.iter().next().unwrap_or_default();
+        assert!(n.contains(first) || first.is_empty());
+    }
+}
+
+/// Attestation evidence: claims sets, Sign1 / Mac0 tokens (tagged, untagged, CWT-wrapped) and
+/// detached EAT bundles. Keys that never signed must never verify; with [`AcceptAllVerifier`] the
+/// claims validation, rendering and appraisal behind the signature run too.
+pub fn attest_evidence(data: &[u8]) {
+    use iot_attest::{Bundle, Claims, Evidence, Kind, Options};
+    if let Ok(c) = Claims::decode(data) {
+        attest_claims(&c);
+    }
+    let fixed = p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("fixed key is valid");
+    for kind in [Kind::Sign1, Kind::Mac0] {
+        let Ok(ev) = Evidence::decode_as(data, Some(kind)) else { continue };
+        let _ = ev.unverified_ueid();
+        let _ = ev.kid();
+        let opts = Options::default().nonce(&[0u8; 32]).now(1_700_000_000);
+        match kind {
+            Kind::Sign1 => {
+                assert!(ev.verify_sign1(fixed.verifying_key(), &opts).is_err(), "forged evidence accepted");
+                if let Ok(v) = ev.verify_sign1(&AcceptAllVerifier, &Options::default()) {
+                    attest_claims(&v.claims);
+                }
+            }
+            Kind::Mac0 => {
+                assert!(ev.verify_mac0(&HmacKey::new(&FIXED_HMAC), &opts).is_err(), "forged evidence accepted");
+            }
+        }
+    }
+    if let Ok(b) = Bundle::decode(data) {
+        let _ = b.detached().count();
+        if let Ok(ev) = Evidence::decode(b.main()) {
+            if let Ok(v) = ev.verify_sign1(&AcceptAllVerifier, &Options::default()) {
+                let _ = b.check(&v.claims);
+            }
+        }
+    }
+}
+
+/// EAR claims sets and signed EARs: decode, re-encode, decode again to the same result; a key
+/// that never signed never verifies.
+pub fn attest_ear(data: &[u8]) {
+    use iot_attest::Ear;
+    if let Ok(e) = Ear::from_cbor(data) {
+        let mut again = Ear::from_cbor(&e.to_cbor()).expect("a decoded EAR re-encodes");
+        let mut orig = e.clone();
+        orig.submods.sort_by(|a, b| a.0.cmp(&b.0));
+        again.submods.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(again, orig);
+        let _ = e.to_json();
+    }
+    let fixed = iot_cose::PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("valid"));
+    assert!(Ear::verify(data, &fixed.public_key(), None).is_err(), "forged EAR accepted");
+}

@@ -268,3 +268,98 @@ fn write_delta_seeds() {
         std::fs::write(root.join("delta_header").join("checkpoint"), cp.to_bytes()).unwrap();
     }
 }
+
+#[test]
+fn replay_attest_evidence() {
+    replay("attest_evidence", iot_fuzz::attest_evidence);
+}
+
+#[test]
+fn replay_attest_ear() {
+    replay("attest_ear", iot_fuzz::attest_ear);
+}
+
+/// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.
+#[test]
+#[ignore = "writes the corpus; run by hand after a format change"]
+fn write_attest_seeds() {
+    use iot_attest::{Ear, Eat, Measurement, Psa, SubmodOut};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let key = iot_cose::p256::ecdsa::SigningKey::from_slice(&iot_fuzz::SEED_P256).unwrap();
+    let ed = iot_cose::ed25519_dalek::SigningKey::from_bytes(&[0x19; 32]);
+    let comps = [Measurement::of("BL2", "1.4.0", [0xf1; 32], b"bl2"), Measurement::of("app", "", [0; 32], b"app")];
+    let mut psa = Psa::new(&[0u8; 32], &[1u8; 33], &[0x11; 32], 1, 0x3000, &comps);
+    psa.boot_seed = Some(&[5; 8]);
+    psa.certification_reference = Some("1234567890123-12345");
+    psa.vsi = Some("https://v.example");
+    let inner = Eat { nonce: Some(&[2; 8]), swname: Some("TEE"), ..Eat::default() };
+    let inner_token = iot_attest::sign(&inner, &ed, None).unwrap();
+    let board = Eat { oemid: Some(iot_attest::OemId::Pen(61234)), ..Eat::default() };
+    let subs = [
+        ("TEE", SubmodOut::Token(&inner_token)),
+        ("board", SubmodOut::Claims(&board)),
+        ("radio", SubmodOut::Digest(-16, &[7; 32])),
+    ];
+    let eat = Eat {
+        nonce: Some(&[0u8; 32]),
+        ueid: Some(&[1; 17]),
+        iat: Some(1_700_000_000),
+        exp: Some(1_700_000_600),
+        hwversion: Some(iot_attest::Version { version: "1.0", scheme: Some(1) }),
+        dbgstat: Some(iot_attest::DebugStatus::Disabled),
+        location: Some((1.5, -2.25)),
+        measurements: &comps,
+        submods: &subs,
+        dloas: &[("https://dloa.example", "platform", Some("app"))],
+        measres: &[("secure-boot", &[("BL2", 1)])],
+        manifests: &[(258, b"\xa0")],
+        sueids: &[("radio", &[2; 9])],
+        profile: Some(iot_attest::claims::PROFILE_CONSTRAINED),
+        extra: &[(-70000, b"\x61x")],
+        ..Eat::default()
+    };
+    let mut claims = vec![0u8; 1024];
+    let n = iot_attest::ClaimsSet::encode_into(&eat, &mut claims).unwrap();
+    claims.truncate(n);
+    let mut seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("psa_sign1", iot_attest::sign(&psa, &key, None).unwrap()),
+        ("psa_mac0", iot_attest::mac(&psa, &iot_cose::HmacKey::new(&iot_fuzz::SEED_HMAC), Some(b"k")).unwrap()),
+        ("eat_eddsa_submods", iot_attest::sign(&eat, &ed, Some(b"11")).unwrap()),
+        ("eat_claims", claims.clone()),
+    ];
+    // A CWT-wrapped token and a detached bundle.
+    let mut cwt = vec![0xd8, 0x3d];
+    cwt.extend(iot_attest::sign(&inner, &key, None).unwrap());
+    seeds.push(("eat_cwt", cwt));
+    let main =
+        Eat { nonce: Some(&[3; 8]), submods: &[("TEE", SubmodOut::Digest(-16, &sha(&claims)))], ..Eat::default() };
+    let main_token = iot_attest::sign(&main, &key, None).unwrap();
+    let mut deb = vec![0xd9, 0x02, 0x5a, 0x82];
+    deb.extend(&main_token);
+    deb.push(0xa1);
+    deb.extend([0x63, b'T', b'E', b'E']);
+    deb.push(0x59);
+    deb.extend(u16::try_from(claims.len()).unwrap().to_be_bytes());
+    deb.extend(&claims);
+    seeds.push(("deb", deb));
+    write(&root.join("attest_evidence"), &seeds);
+
+    let refs = iot_attest::ReferenceValues::from_json(r#"{"policy_id": "p"}"#).unwrap();
+    let mut ear = Ear::new(1_700_000_000, "device", refs.failed());
+    ear.nonce = Some(vec![1; 32]);
+    ear.exp = Some(1_700_003_600);
+    ear.raw_evidence = Some(vec![0xa0]);
+    let signed = ear.sign(&key).unwrap();
+    write(&root.join("attest_ear"), &[("ear_claims", ear.to_cbor()), ("ear_signed", signed)]);
+}
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    iot_attest::Measurement::of("", "", [0; 32], b).value
+}
+
+fn write(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
