@@ -415,3 +415,27 @@ pub fn attest_ear(data: &[u8]) {
     let fixed = iot_cose::PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("valid"));
     assert!(Ear::verify(data, &fixed.public_key(), None).is_err(), "forged EAR accepted");
 }
+
+/// TPM 2.0 quote, key and signature parsers. The input is split into the three structures by
+/// its first two bytes; a quote never verifies with PCR values it was not made over.
+pub fn attest_tpm_quote(data: &[u8]) {
+    use iot_attest::tpm::{AkPublic, Quote, TpmSignature, verify_quote};
+    if let Ok(q) = Quote::parse(data) {
+        for (_, pcrs) in q.selected() {
+            let _ = pcrs.count();
+        }
+    }
+    let _ = AkPublic::parse(data);
+    let _ = TpmSignature::parse(data);
+    let (Some(&a), Some(&b)) = (data.first(), data.get(1)) else { return };
+    let rest = data.get(2..).unwrap_or_default();
+    let (a, b) = (usize::from(a).min(rest.len()), usize::from(b));
+    let (attest, tail) = rest.split_at(a);
+    let (sig, ak) = tail.split_at(b.min(tail.len()));
+    let zero = [0u8; 32];
+    if let Ok(q) = verify_quote(attest, sig, ak, &[], &[&zero]) {
+        // Only reachable if the fuzzer found a signature by the key it supplied itself; the PCR
+        // digest must then really be SHA-256 / SHA-1 of one zero PCR.
+        assert!(q.pcr_digest.len() == 32 || q.pcr_digest.len() == 20);
+    }
+}

@@ -363,3 +363,8 @@ fn write(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
+
+#[test]
+fn replay_attest_tpm_quote() {
+    replay("attest_tpm_quote", iot_fuzz::attest_tpm_quote);
+}

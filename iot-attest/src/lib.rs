@@ -9,6 +9,7 @@ extern crate std;
 
 pub mod claims;
 pub mod keys;
+pub mod tpm;
 
 mod error;
 mod measure;
