@@ -1218,7 +1218,7 @@ impl<'a> Iterator for Items<'a> {
     type Item = &'a [u8];
     fn next(&mut self) -> Option<&'a [u8]> {
         self.left = self.left.checked_sub(1)?;
-        self.d.raw_item(Limits::DEFAULT.max_depth).ok()
+        self.d.raw_item(strict::MAX_DEPTH).ok()
     }
 }
 
@@ -1240,8 +1240,8 @@ impl<'a> Iterator for MapEntries<'a> {
     type Item = (&'a [u8], &'a [u8]);
     fn next(&mut self) -> Option<Self::Item> {
         self.left = self.left.checked_sub(1)?;
-        let k = self.d.raw_item(Limits::DEFAULT.max_depth).ok()?;
-        let v = self.d.raw_item(Limits::DEFAULT.max_depth).ok()?;
+        let k = self.d.raw_item(strict::MAX_DEPTH).ok()?;
+        let v = self.d.raw_item(strict::MAX_DEPTH).ok()?;
         Some((k, v))
     }
 }

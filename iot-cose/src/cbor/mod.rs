@@ -306,6 +306,27 @@ impl<'a> Decoder<'a> {
         self.peek_head().map(|(h, _)| Self::type_of(h))
     }
 
+    /// Whether the next head is in its shortest form (RFC 8949 section 4.2.1, "preferred
+    /// serialization" for integers, lengths and tags), without consuming it. Floats are not
+    /// judged here (their preferred form depends on the value) and report `true`.
+    ///
+    /// Readers accept non-shortest heads, as RFC 8949 asks of generic decoders; profiles that
+    /// demand preferred serialization use this to refuse them.
+    ///
+    /// # Errors
+    /// Malformed or missing head.
+    pub fn is_shortest_head(&self) -> Result<bool, DecodeError> {
+        let (h, len) = self.peek_head()?;
+        Ok(match len {
+            2 => h.arg >= 24,
+            _ if h.major == MAJOR_SIMPLE => true,
+            3 => h.arg > 0xff,
+            5 => h.arg > 0xffff,
+            9 => h.arg > 0xffff_ffff,
+            _ => true,
+        })
+    }
+
     fn expect(&mut self, major: u8, expected: Type) -> Result<(u64, usize), DecodeError> {
         let (h, start) = self.head()?;
         if h.major == major {

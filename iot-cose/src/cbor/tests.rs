@@ -214,3 +214,34 @@ mod props {
         }
     }
 }
+
+#[test]
+fn shortest_heads_are_told_apart() {
+    // (encoding, shortest?)
+    for (h, want) in [
+        ("0a", true),
+        ("180a", false),
+        ("1818", true),
+        ("190018", false),
+        ("190100", true),
+        ("1a0000ffff", false),
+        ("1a00010000", true),
+        ("1b00000000ffffffff", false),
+        ("1b0000000100000000", true),
+        ("3818", true),
+        ("3900ff", false),
+        ("5800", false),
+        ("d9003d", false),
+        ("d83d", true),
+        ("f93c00", true),
+        ("fa3f800000", true),
+        ("f820", true),
+    ] {
+        let b = hex(h);
+        let d = Decoder::new(&b);
+        assert_eq!(d.is_shortest_head().unwrap(), want, "{h}");
+        assert_eq!(d.position(), 0, "peeking consumes nothing");
+    }
+    assert!(Decoder::new(&[]).is_shortest_head().is_err());
+    assert!(Decoder::new(&[0x19, 0x01]).is_shortest_head().is_err());
+}
