@@ -48,17 +48,7 @@ pub struct ReferenceValues {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    b.chunks(2)
-        .map(|p| {
-            let h = char::from(*p.first()?).to_digit(16)?;
-            let l = char::from(*p.get(1)?).to_digit(16)?;
-            u8::try_from(h.checked_mul(16)?.checked_add(l)?).ok()
-        })
-        .collect()
+    hex::decode(s).ok()
 }
 
 fn hex_list(v: Option<&Value>, what: &'static str) -> Result<Vec<Vec<u8>>> {

@@ -376,11 +376,7 @@ impl Ear {
     /// COSE errors (bad signature), EAR decoding errors, [`Error::Expired`].
     #[cfg(any(feature = "p256", feature = "ed25519"))]
     pub fn verify(token: &[u8], key: &iot_cose::PublicKey, now: Option<i64>) -> Result<Self> {
-        let mut d = Decoder::new(token);
-        if d.optional_tag()? == Some(crate::token::CWT_TAG) {
-            return Self::verify(token.get(2..).unwrap_or_default(), key, now);
-        }
-        let msg = iot_cose::CoseSign1::decode(token)?;
+        let msg = iot_cose::CoseSign1::decode(crate::token::strip_cwt_tag(token)?)?;
         let v = key.verify_sign1(&msg, None, &[], &iot_cose::VerifyOptions::default())?;
         let ear = Self::from_cbor(v.payload().unwrap_or_default())?;
         if let (Some(now), Some(exp)) = (now, ear.exp) {
@@ -412,10 +408,10 @@ impl Ear {
         }
         o.insert("ear_verifier_id".into(), json!({"developer": self.developer, "build": self.build}));
         if let Some(n) = &self.nonce {
-            o.insert("eat_nonce".into(), json!(crate::render::hex(n)));
+            o.insert("eat_nonce".into(), json!(hex::encode(n)));
         }
         if let Some(r) = &self.raw_evidence {
-            o.insert("ear_raw_evidence".into(), json!(crate::render::hex(r)));
+            o.insert("ear_raw_evidence".into(), json!(hex::encode(r)));
         }
         o.insert("submods".into(), Value::Object(subs));
         o.insert("status".into(), json!(self.status().name()));

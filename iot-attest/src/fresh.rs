@@ -13,7 +13,7 @@ pub trait NonceStore {
     /// Issues a fresh random nonce valid until `now + ttl` seconds.
     ///
     /// # Errors
-    /// The store is full or the random source failed.
+    /// [`Error::Full`] when the store is full, [`Error::Invalid`] when the random source failed.
     fn issue(&self, now: i64, ttl: u64) -> Result<Vec<u8>>;
 
     /// Accepts `nonce` once: it must have been issued and not expired at `now`. A second
@@ -78,7 +78,8 @@ fn make_room(m: &mut HashMap<Vec<u8>, i64>, capacity: usize, now: i64) -> Result
 impl NonceStore for MemoryNonceStore {
     fn issue(&self, now: i64, ttl: u64) -> Result<Vec<u8>> {
         let mut nonce = alloc::vec![0u8; self.len];
-        getrandom::fill(&mut nonce).map_err(|_| Error::Stale("random source failed"))?;
+        getrandom::fill(&mut nonce)
+            .map_err(|_| Error::Invalid { what: "nonce", problem: "the random source failed" })?;
         let expires = now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
         let mut m = self.inner.lock().map_err(|_| Error::Stale("nonce store poisoned"))?;
         make_room(&mut m, self.capacity, now)?;

@@ -6,16 +6,9 @@ use alloc::vec::Vec;
 use iot_cose::cbor::{Decoder, Type};
 use serde_json::{Map, Value, json};
 
-/// Lowercase hex.
-#[must_use]
-pub fn hex(b: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len().saturating_mul(2));
-    for &x in b {
-        s.push(char::from(D.get(usize::from(x >> 4)).copied().unwrap_or(b'0')));
-        s.push(char::from(D.get(usize::from(x & 15)).copied().unwrap_or(b'0')));
-    }
-    s
+/// Lowercase hex, the form every byte string takes in the JSON.
+fn hex(b: &[u8]) -> String {
+    hex::encode(b)
 }
 
 /// Any CBOR item as JSON: byte strings as hex, tags as `{"tag": n, "value": v}`, map keys as
@@ -28,10 +21,9 @@ pub fn cbor_to_json(raw: &[u8]) -> Value {
 fn item(d: &mut Decoder<'_>, depth: usize) -> Option<Value> {
     let depth = depth.checked_sub(1)?;
     Some(match d.peek_type().ok()? {
-        Type::UInt | Type::NInt => match d.int() {
-            Ok(v) => json!(v),
-            Err(_) => json!(d.uint().ok()?),
-        },
+        Type::UInt => json!(d.uint().ok()?),
+        // Below i64::MIN (CBOR reaches -2^64) there is no JSON number to give: null.
+        Type::NInt => json!(d.int().ok()?),
         Type::Bytes => json!(hex(d.bytes().ok()?)),
         Type::Text => json!(d.str().ok()?),
         Type::Array => {

@@ -101,15 +101,9 @@ impl<'a> Evidence<'a> {
     /// # Errors
     /// As [`Evidence::decode`].
     pub fn decode_as(token: &'a [u8], untagged: Option<Kind>) -> Result<Self> {
-        let mut d = Decoder::new(token);
-        let mut cwt = false;
-        let mut tag = d.optional_tag()?;
-        if tag == Some(CWT_TAG) {
-            cwt = true;
-            tag = d.optional_tag()?;
-        }
-        // The COSE message starts after the CWT tag only.
-        let body = if cwt { token.get(cwt_head_len(token)..).unwrap_or_default() } else { token };
+        let body = strip_cwt_tag(token)?;
+        let cwt = body.len() != token.len();
+        let tag = Decoder::new(body).optional_tag()?;
         let kind = match tag {
             Some(iot_cose::SIGN1_TAG) => Kind::Sign1,
             Some(iot_cose::MAC0_TAG) => Kind::Mac0,
@@ -289,15 +283,10 @@ impl<'a> Evidence<'a> {
     }
 }
 
-/// Length of the CWT tag head (`d8 3d`) at the start of `token`.
-fn cwt_head_len(token: &[u8]) -> usize {
-    match token.first() {
-        Some(0xd8) => 2,
-        Some(0xd9) => 3,
-        Some(0xda) => 5,
-        Some(0xdb) => 9,
-        _ => 1,
-    }
+/// The COSE message inside an optional CWT tag 61 (in any head length).
+pub(crate) fn strip_cwt_tag(token: &[u8]) -> Result<&[u8]> {
+    let mut d = Decoder::new(token);
+    Ok(if d.optional_tag()? == Some(CWT_TAG) { d.remaining() } else { token })
 }
 
 /// Detached EAT Bundle tag (RFC 9711 section 5).

@@ -517,6 +517,11 @@ fn claims_at_tail<'b, C: ClaimsSet + ?Sized>(claims: &C, buf: &'b mut [u8]) -> R
     Ok((head, tail))
 }
 
+/// The unprotected header: `kid` when given.
+fn unprotected(kid: Option<&[u8]>) -> Headers<'_> {
+    kid.map_or_else(Headers::default, |k| Headers::default().kid(k))
+}
+
 /// Signs `claims` as a tagged COSE_Sign1 with `signer` (any `iot-cose` signer: software key,
 /// secure element, TPM), optionally with a `kid`, into `buf`; returns the token length.
 ///
@@ -533,11 +538,7 @@ pub fn sign_into<C: ClaimsSet + ?Sized, S: CoseSigner + ?Sized>(
     buf: &mut [u8],
 ) -> Result<usize> {
     let (head, payload) = claims_at_tail(claims, buf)?;
-    let mut b = Sign1Builder::new(payload);
-    if let Some(k) = kid {
-        b = b.unprotected(Headers::default().kid(k));
-    }
-    b.sign_into(signer, head).map_err(map_buf)
+    Sign1Builder::new(payload).unprotected(unprotected(kid)).sign_into(signer, head).map_err(map_buf)
 }
 
 /// MACs `claims` as a tagged COSE_Mac0 (HMAC 256/256) with `key`, into `buf` (same room rule as
@@ -552,11 +553,7 @@ pub fn mac_into<C: ClaimsSet + ?Sized, K: MacKey + ?Sized>(
     buf: &mut [u8],
 ) -> Result<usize> {
     let (head, payload) = claims_at_tail(claims, buf)?;
-    let mut b = Mac0Builder::new(payload);
-    if let Some(k) = kid {
-        b = b.unprotected(Headers::default().kid(k));
-    }
-    b.mac_into(key, head).map_err(map_buf)
+    Mac0Builder::new(payload).unprotected(unprotected(kid)).mac_into(key, head).map_err(map_buf)
 }
 
 fn map_buf(e: iot_cose::Error) -> Error {
@@ -564,6 +561,14 @@ fn map_buf(e: iot_cose::Error) -> Error {
         iot_cose::Error::BufferTooSmall(_) => Error::BufferTooSmall,
         e => Error::Cose(e),
     }
+}
+
+/// The encoded claims in a new `Vec`.
+#[cfg(feature = "alloc")]
+fn encode_vec<C: ClaimsSet + ?Sized>(claims: &C) -> Result<alloc::vec::Vec<u8>> {
+    let mut payload = alloc::vec![0u8; claims.encoded_len()?];
+    claims.encode_into(&mut payload)?;
+    Ok(payload)
 }
 
 /// Signs into a new `Vec`.
@@ -576,14 +581,8 @@ pub fn sign<C: ClaimsSet + ?Sized, S: CoseSigner + ?Sized>(
     signer: &S,
     kid: Option<&[u8]>,
 ) -> Result<alloc::vec::Vec<u8>> {
-    let payload = alloc::vec![0u8; claims.encoded_len()?];
-    let mut payload = payload;
-    claims.encode_into(&mut payload)?;
-    let mut b = Sign1Builder::new(&payload);
-    if let Some(k) = kid {
-        b = b.unprotected(Headers::default().kid(k));
-    }
-    b.sign(signer).map_err(map_buf)
+    let payload = encode_vec(claims)?;
+    Sign1Builder::new(&payload).unprotected(unprotected(kid)).sign(signer).map_err(map_buf)
 }
 
 /// MACs into a new `Vec`.
@@ -596,13 +595,8 @@ pub fn mac<C: ClaimsSet + ?Sized, K: MacKey + ?Sized>(
     key: &K,
     kid: Option<&[u8]>,
 ) -> Result<alloc::vec::Vec<u8>> {
-    let mut payload = alloc::vec![0u8; claims.encoded_len()?];
-    claims.encode_into(&mut payload)?;
-    let mut b = Mac0Builder::new(&payload);
-    if let Some(k) = kid {
-        b = b.unprotected(Headers::default().kid(k));
-    }
-    b.mac(key).map_err(map_buf)
+    let payload = encode_vec(claims)?;
+    Mac0Builder::new(&payload).unprotected(unprotected(kid)).mac(key).map_err(map_buf)
 }
 
 /// Signs into a new `Vec` with a key loaded from PEM or COSE_Key.
@@ -615,11 +609,6 @@ pub fn sign_with_key<C: ClaimsSet + ?Sized>(
     key: &iot_cose::PrivateKey,
     kid: Option<&[u8]>,
 ) -> Result<alloc::vec::Vec<u8>> {
-    let mut payload = alloc::vec![0u8; claims.encoded_len()?];
-    claims.encode_into(&mut payload)?;
-    let mut b = Sign1Builder::new(&payload);
-    if let Some(k) = kid {
-        b = b.unprotected(Headers::default().kid(k));
-    }
-    key.sign1(&b).map_err(map_buf)
+    let payload = encode_vec(claims)?;
+    key.sign1(&Sign1Builder::new(&payload).unprotected(unprotected(kid))).map_err(map_buf)
 }
