@@ -7,7 +7,7 @@ use iot_attest::{
     ClaimsSet, DebugStatus, Ear, Eat, Evidence, KeyMaterial, Measurement, OemId, Options, Psa, ReferenceValues, Status,
     Version,
 };
-use iot_cose::{CoseKey, HmacKey, PrivateKey};
+use iot_cose::{HmacKey, PrivateKey};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -166,20 +166,12 @@ fn hex32(what: &str, s: &str) -> Result<[u8; 32], Failure> {
     unhex(what, s)?.try_into().map_err(|_| Failure(format!("{what}: must be 32 bytes")))
 }
 
-/// A verification key: public (PEM, COSE_Key), or symmetric (COSE_Key, or a raw key file).
-pub(crate) fn verification_key(path: &Path) -> Result<KeyMaterial, Failure> {
-    let bytes = keys::read(path)?;
-    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        return keys::public(path).map(KeyMaterial::Public);
-    }
-    match CoseKey::decode(&bytes) {
-        Ok(k) => Ok(match k.material {
-            KeyMaterial::Private(p) => KeyMaterial::Public(p.public_key()),
-            m => m,
-        }),
-        Err(_) if (16..=128).contains(&bytes.len()) => Ok(KeyMaterial::Symmetric(iot_cose::SymmetricKey::new(&bytes))),
-        Err(e) => Err(Failure(format!("{}: {e}", path.display()))),
-    }
+/// A verification key: public (a private key file yields its public half) or symmetric.
+fn verification_key(path: &Path) -> Result<KeyMaterial, Failure> {
+    Ok(match keys::material(path)? {
+        KeyMaterial::Private(p) => KeyMaterial::Public(p.public_key()),
+        m => m,
+    })
 }
 
 enum SigningKey {
@@ -188,18 +180,10 @@ enum SigningKey {
 }
 
 fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
-    let bytes = keys::read(path)?;
-    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        return keys::private(path).map(|k| SigningKey::Private(Box::new(k)));
-    }
-    match CoseKey::decode(&bytes) {
-        Ok(k) => match k.material {
-            KeyMaterial::Private(p) => Ok(SigningKey::Private(Box::new(p))),
-            KeyMaterial::Symmetric(s) => Ok(SigningKey::Hmac(s)),
-            _ => Err(Failure(format!("{}: a public key cannot sign", path.display()))),
-        },
-        Err(_) if (16..=128).contains(&bytes.len()) => Ok(SigningKey::Hmac(iot_cose::SymmetricKey::new(&bytes))),
-        Err(e) => Err(Failure(format!("{}: {e}", path.display()))),
+    match keys::material(path)? {
+        KeyMaterial::Private(p) => Ok(SigningKey::Private(Box::new(p))),
+        KeyMaterial::Symmetric(s) => Ok(SigningKey::Hmac(s)),
+        _ => Err(Failure(format!("{}: a public key cannot sign", path.display()))),
     }
 }
 

@@ -53,3 +53,22 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     }
     std::fs::write(path, bytes).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
 }
+
+/// Any key: PEM (public or private), COSE_Key (public, private or symmetric), or else a raw
+/// symmetric key file of 16 to 128 bytes (an HMAC key as platforms provision it).
+pub(crate) fn material(path: &Path) -> Result<KeyMaterial, Failure> {
+    let bytes = read(path)?;
+    let named = |e: &dyn std::fmt::Display| Failure(format!("{}: {e}", path.display()));
+    if is_pem(&bytes) {
+        let text = std::str::from_utf8(&bytes).map_err(|_| Failure(format!("{}: not text", path.display())))?;
+        return match PublicKey::from_pem(text) {
+            Ok(k) => Ok(KeyMaterial::Public(k)),
+            Err(_) => PrivateKey::from_pem(text).map(KeyMaterial::Private).map_err(|e| named(&e)),
+        };
+    }
+    match CoseKey::decode(&bytes) {
+        Ok(k) => Ok(k.material),
+        Err(_) if (16..=128).contains(&bytes.len()) => Ok(KeyMaterial::Symmetric(iot_cose::SymmetricKey::new(&bytes))),
+        Err(e) => Err(named(&e)),
+    }
+}

@@ -504,6 +504,27 @@ mod attest {
         .unwrap();
     }
 
+    /// `iot attest evidence` from the fixture claims into t.cbor.
+    fn evidence(d: &Path, key: &str, profile: &str) -> std::process::Output {
+        iot(
+            d,
+            &[
+                "attest",
+                "evidence",
+                "--key",
+                key,
+                "--claims",
+                "claims.json",
+                "--nonce",
+                NONCE,
+                "--profile",
+                profile,
+                "-o",
+                "t.cbor",
+            ],
+        )
+    }
+
     const NONCE: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
     fn reference(d: &Path, app: &[u8]) {
@@ -527,23 +548,7 @@ mod attest {
         let d = d.path();
         setup(d);
         for profile in ["eat", "psa"] {
-            let out = iot(
-                d,
-                &[
-                    "attest",
-                    "evidence",
-                    "--key",
-                    "k.pem",
-                    "--claims",
-                    "claims.json",
-                    "--nonce",
-                    NONCE,
-                    "--profile",
-                    profile,
-                    "-o",
-                    "t.cbor",
-                ],
-            );
+            let out = evidence(d, "k.pem", profile);
             assert_eq!(code(&out), 0, "{out:?}");
             let out = iot(d, &["attest", "verify", "--key", "p.pem", "--nonce", NONCE, "t.cbor", "--json"]);
             assert_eq!(code(&out), 0, "{out:?}");
@@ -599,23 +604,7 @@ mod attest {
         // PSA requires ECDSA.
         let out = iot(d, &["cose", "keygen", "--alg", "EdDSA", "--out", "ed.pem"]);
         assert_eq!(code(&out), 0);
-        let out = iot(
-            d,
-            &[
-                "attest",
-                "evidence",
-                "--key",
-                "ed.pem",
-                "--claims",
-                "claims.json",
-                "--nonce",
-                NONCE,
-                "--profile",
-                "psa",
-                "-o",
-                "x",
-            ],
-        );
+        let out = evidence(d, "ed.pem", "psa");
         assert_eq!(code(&out), 2, "{out:?}");
     }
 
@@ -625,23 +614,7 @@ mod attest {
         let d = d.path();
         setup(d);
         reference(d, b"application v2");
-        let out = iot(
-            d,
-            &[
-                "attest",
-                "evidence",
-                "--key",
-                "k.pem",
-                "--claims",
-                "claims.json",
-                "--nonce",
-                NONCE,
-                "--profile",
-                "psa",
-                "-o",
-                "t.cbor",
-            ],
-        );
+        let out = evidence(d, "k.pem", "psa");
         assert_eq!(code(&out), 0, "{out:?}");
         let out = iot(d, &["cose", "keygen", "--alg", "EdDSA", "--out", "v.pem", "--public", "vp.pem"]);
         assert_eq!(code(&out), 0);
