@@ -330,3 +330,97 @@ proptest! {
         }
     }
 }
+
+/// The envelope rules, bounds and appraisal rows the README states.
+#[test]
+fn readme_rules_hold() {
+    use iot_cose::cbor::Encoder;
+    let comps = [Measurement::of("app", "1", [1; 32], b"a")];
+    let psa = Psa::new(&[3u8; 32], &[1u8; 33], &[0x11; 32], 1, 0x3000, &comps);
+    // PSA: ECDSA only, and no CWT tag.
+    let ed = ed25519();
+    let t = iot_attest::sign(&psa, &ed, None).unwrap();
+    let e = Evidence::decode(&t).unwrap().verify_with_key(&KeyMaterial::Public(ed_public(&ed)), &Options::default());
+    assert!(matches!(e, Err(Error::Envelope(_))), "{e:?}");
+    let key = p256();
+    let mut cwt = vec![0xd8, 0x3d];
+    cwt.extend(iot_attest::sign(&psa, &key, None).unwrap());
+    let e = Evidence::decode(&cwt).unwrap().verify_with_key(&public(&key), &Options::default());
+    assert!(matches!(e, Err(Error::Envelope(_))), "{e:?}");
+
+    // Bounds: nesting 12, 64 map entries, 256 array elements, submodule nesting 4.
+    let nested = |depth: usize| {
+        let mut v = Vec::new();
+        let mut e = Encoder::new(&mut v);
+        e.map(1).unwrap().int(-70000).unwrap();
+        for _ in 0..depth {
+            e.array(1).unwrap();
+        }
+        e.uint(0).unwrap();
+        v
+    };
+    assert!(Claims::decode(&nested(11)).is_ok());
+    assert!(matches!(Claims::decode(&nested(12)), Err(Error::Cbor(_))));
+    let entries = |n: i64| {
+        let mut v = Vec::new();
+        let mut e = Encoder::new(&mut v);
+        e.map(usize::try_from(n).unwrap()).unwrap();
+        for k in 0..n {
+            e.int(-70000 - k).unwrap().uint(0).unwrap();
+        }
+        v
+    };
+    assert!(Claims::decode(&entries(64)).is_ok());
+    assert!(matches!(Claims::decode(&entries(65)), Err(Error::LimitExceeded(_))));
+    let array = |n: usize| {
+        let mut v = Vec::new();
+        let mut e = Encoder::new(&mut v);
+        e.map(1).unwrap().int(-70000).unwrap().array(n).unwrap();
+        for _ in 0..n {
+            e.uint(0).unwrap();
+        }
+        v
+    };
+    assert!(Claims::decode(&array(256)).is_ok());
+    assert!(matches!(Claims::decode(&array(257)), Err(Error::LimitExceeded(_))));
+    let l1 = Eat { swname: Some("l1"), ..Eat::default() };
+    let s1 = [("n", SubmodOut::Claims(&l1))];
+    let l2 = Eat { submods: &s1, ..Eat::default() };
+    let s2 = [("n", SubmodOut::Claims(&l2))];
+    let l3 = Eat { submods: &s2, ..Eat::default() };
+    let s3 = [("n", SubmodOut::Claims(&l3))];
+    let l4 = Eat { submods: &s3, ..Eat::default() };
+    let s4 = [("n", SubmodOut::Claims(&l4))];
+    let l5 = Eat { submods: &s4, ..Eat::default() };
+    let s5 = [("n", SubmodOut::Claims(&l5))];
+    let l6 = Eat { submods: &s5, ..Eat::default() };
+    let mut buf = [0u8; 256];
+    let n = l5.encode_into(&mut buf).unwrap();
+    assert!(Claims::decode(&buf[..n]).is_ok(), "submods nested 4 deep");
+    let n = l6.encode_into(&mut buf).unwrap();
+    assert!(matches!(Claims::decode(&buf[..n]), Err(Error::LimitExceeded(_))), "5 deep");
+
+    // Appraisal: hwmodel checked when listed; debug enabled is an unsafe configuration.
+    let eat = Eat { hwmodel: Some(b"model-x"), dbgstat: Some(DebugStatus::Enabled), ..Eat::default() };
+    let n = eat.encode_into(&mut buf).unwrap();
+    let c = Claims::decode(&buf[..n]).unwrap();
+    let a = ReferenceValues::from_json(r#"{"hwmodels": ["6d6f64656c2d78"]}"#).unwrap().appraise(&c);
+    assert_eq!(
+        (a.trust_vector.hardware, a.trust_vector.configuration),
+        (Some(tv::HW_GENUINE), Some(tv::CONFIG_UNSAFE))
+    );
+    assert_eq!(a.status, Status::Warning);
+    let a = ReferenceValues::from_json(r#"{"hwmodels": ["00"]}"#).unwrap().appraise(&c);
+    assert_eq!((a.trust_vector.hardware, a.status), (Some(tv::HW_UNRECOGNIZED), Status::Contraindicated));
+}
+
+#[test]
+fn unknown_claims_render_as_json() {
+    // An unsigned value above i64::MAX and a negative one, under private keys.
+    let eat = Eat { extra: &[(-70000, b"\x1b\xff\xff\xff\xff\xff\xff\xff\xff"), (-70001, b"\x20")], ..Eat::default() };
+    let mut buf = [0u8; 64];
+    let n = eat.encode_into(&mut buf).unwrap();
+    let j = iot_attest::render::claims_to_json(&Claims::decode(&buf[..n]).unwrap());
+    assert_eq!(j["-70000"], serde_json::json!(u64::MAX));
+    assert_eq!(j["-70001"], serde_json::json!(-1));
+}
