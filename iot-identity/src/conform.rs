@@ -1,0 +1,337 @@
+//! Rules on how certificates are issued (RFC 5280 section 4 MUSTs, and the CA/Browser Forum rules
+//! for the web profile) that a validator may enforce on top of path validation.
+//!
+//! They are on by default ([`crate::Options::pedantic`]): a device fleet's own CAs should issue
+//! conforming certificates, and x509-limbo expects them. Turning them off accepts certificates
+//! from CAs that omit identifiers, as rustls-webpki does.
+
+use crate::cert::{Certificate, GeneralName, KeyAlgorithm};
+use crate::der::{Reader, tag};
+use crate::error::{Error, Result};
+use crate::names::subtrees;
+use crate::oid;
+use crate::path::Profile;
+
+/// Where a certificate sits on the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Leaf,
+    Intermediate,
+    Anchor,
+}
+
+const fn bad(what: &'static str) -> Error {
+    Error::Malformed(what)
+}
+
+/// Checks the issuance rules for `cert` in `role`.
+pub(crate) fn check(cert: &Certificate<'_>, role: Role, profile: Profile) -> Result<()> {
+    let ext = &cert.extensions;
+    // Serial number: positive, at most 20 octets (RFC 5280 4.1.2.2).
+    let serial_ok = cert.serial.first().is_some_and(|b| *b < 0x80)
+        && cert.serial.iter().any(|b| *b != 0)
+        && cert.serial.len() <= 21
+        && (cert.serial.len() <= 20 || cert.serial.first() == Some(&0));
+    if !serial_ok {
+        return Err(bad("serial number (not positive, or longer than 20 octets)"));
+    }
+    if ext.misplaced_critical {
+        return Err(bad("extension criticality (AKI, SKI and AIA must not be critical)"));
+    }
+    if ext.name_constraints.is_some() && !ext.name_constraints_critical && profile != Profile::Webpki {
+        return Err(bad("nameConstraints must be critical"));
+    }
+    let self_signed = cert.is_self_issued() && role == Role::Anchor;
+    match role {
+        Role::Leaf => {
+            if ext.name_constraints.is_some() && !cert.is_ca() {
+                return Err(bad("nameConstraints in an end-entity certificate"));
+            }
+        }
+        Role::Intermediate | Role::Anchor => {
+            if cert.subject.is_empty() {
+                return Err(bad("empty subject in a CA certificate"));
+            }
+            if ext.subject_key_id.is_none() {
+                return Err(bad("CA certificate without subjectKeyIdentifier"));
+            }
+            match ext.basic_constraints {
+                Some((bc, true)) if bc.ca => {}
+                _ => return Err(bad("CA certificate without critical basicConstraints cA")),
+            }
+            if let Some((permitted, excluded)) = ext.name_constraints {
+                constraints_well_formed(permitted)?;
+                constraints_well_formed(excluded)?;
+            }
+        }
+    }
+    // An anchor is trusted as configured; only certificates below it must name their issuer's key.
+    if role != Role::Anchor && ext.authority_key_id.flatten().is_none() {
+        return Err(bad("authorityKeyIdentifier keyIdentifier missing"));
+    }
+    // subjectAltName: critical exactly when the subject is empty (RFC 5280 4.2.1.6).
+    match ext.subject_alt_name {
+        Some((_, critical)) => {
+            if cert.subject.is_empty() && !critical {
+                return Err(bad("subjectAltName must be critical when the subject is empty"));
+            }
+            if profile == Profile::Webpki && !cert.subject.is_empty() && critical {
+                return Err(bad("subjectAltName must not be critical when the subject is not empty"));
+            }
+        }
+        None if cert.subject.is_empty() => return Err(bad("empty subject without subjectAltName")),
+        None => {}
+    }
+    for name in cert.subject_alt_names() {
+        match name {
+            GeneralName::Dns(d) if !valid_presented_dns(d) => return Err(bad("subjectAltName dNSName syntax")),
+            GeneralName::Email(e) if !valid_mailbox(e) => return Err(bad("subjectAltName rfc822Name syntax")),
+            GeneralName::Ip(ip) if ip.len() != 4 && ip.len() != 16 => return Err(bad("subjectAltName iPAddress length")),
+            _ => {}
+        }
+    }
+    if profile == Profile::Webpki {
+        web_rules(cert, role, self_signed)?;
+    }
+    Ok(())
+}
+
+/// CA/Browser Forum Baseline Requirements 7.1.2 rules the web profile adds.
+fn web_rules(cert: &Certificate<'_>, role: Role, self_signed: bool) -> Result<()> {
+    let ext = &cert.extensions;
+    if !key_allowed(cert) {
+        return Err(Error::UnsupportedAlgorithm);
+    }
+    match role {
+        Role::Anchor => {
+            if self_signed {
+                if let Some(aki) = ext.authority_key_id {
+                    if aki.is_none() || ext.authority_cert_issuer || aki != ext.subject_key_id {
+                        return Err(bad("root authorityKeyIdentifier must be the keyIdentifier equal to the SKI"));
+                    }
+                }
+                if ext.extended_key_usage.is_some() {
+                    return Err(bad("root certificate with extKeyUsage"));
+                }
+            }
+        }
+        Role::Intermediate => {}
+        Role::Leaf => {
+            if cert.is_ca() {
+                return Err(Error::CaUsedAsEndEntity);
+            }
+            if ext.extended_key_usage.is_none() {
+                return Err(bad("subscriber certificate without extKeyUsage"));
+            }
+            if ext.extended_key_usage_critical {
+                return Err(bad("critical extKeyUsage in a subscriber certificate"));
+            }
+            if cert.extended_key_usages().any(|k| k == oid::KP_ANY) {
+                return Err(bad("anyExtendedKeyUsage in a subscriber certificate"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The web profile's key rules: P-256, P-384, Ed25519, or RSA of 2048 to 8192 bits in whole bytes.
+fn key_allowed(cert: &Certificate<'_>) -> bool {
+    match cert.public_key.algorithm {
+        KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::Ed25519 => true,
+        KeyAlgorithm::Rsa => rsa_modulus_bits(cert.public_key.key).is_some_and(|bits| (2048..=8192).contains(&bits) && bits % 8 == 0),
+        _ => false,
+    }
+}
+
+/// The bit length of an RSAPublicKey's modulus.
+pub(crate) fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
+    let mut r = Reader::new(key);
+    let mut s = Reader::new(r.read(tag::SEQUENCE).ok()?);
+    let n = s.read_integer().ok()?;
+    s.read_integer().ok()?;
+    s.finish().ok()?;
+    r.finish().ok()?;
+    let n = match n {
+        [0, rest @ ..] => rest,
+        _ => n,
+    };
+    let top = n.first()?;
+    let lead = usize::try_from(top.leading_zeros()).ok()?;
+    n.len().checked_mul(8)?.checked_sub(lead)
+}
+
+/// A commonName must be, byte for byte, one of the SAN dNSNames, or the canonical text of one of
+/// the SAN addresses (dotted decimal; RFC 5952 for IPv6).
+fn cn_in_san(cert: &Certificate<'_>, cn: &[u8]) -> bool {
+    cert.subject_alt_names().any(|n| match n {
+        GeneralName::Dns(d) => d == cn,
+        GeneralName::Ip(ip) => {
+            let mut buf = TextBuf::default();
+            write_ip(ip, &mut buf).is_ok() && buf.as_bytes() == cn
+        }
+        _ => false,
+    })
+}
+
+struct TextBuf {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for TextBuf {
+    fn default() -> Self {
+        Self { bytes: [0; 48], len: 0 }
+    }
+}
+
+impl TextBuf {
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl core::fmt::Write for TextBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Writes an address as text: IPv4 dotted decimal, IPv6 in the RFC 5952 canonical form.
+fn write_ip(ip: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    if let [a, b, c, d] = ip {
+        return write!(out, "{a}.{b}.{c}.{d}");
+    }
+    let mut groups = [0u16; 8];
+    if ip.len() != 16 {
+        return Err(core::fmt::Error);
+    }
+    for (g, pair) in groups.iter_mut().zip(ip.chunks_exact(2)) {
+        *g = pair.iter().fold(0u16, |acc, b| (acc << 8) | u16::from(*b));
+    }
+    // The longest run of two or more zero groups (the first on a tie) becomes "::".
+    let (mut best_start, mut best_len, mut i) = (0usize, 0usize, 0usize);
+    while i < 8 {
+        let run = groups.iter().skip(i).take_while(|g| **g == 0).count();
+        if run > best_len {
+            best_start = i;
+            best_len = run;
+        }
+        i = i.saturating_add(run.max(1));
+    }
+    if best_len < 2 {
+        best_len = 0;
+    }
+    let mut idx = 0usize;
+    while idx < 8 {
+        if best_len > 0 && idx == best_start {
+            out.write_str("::")?;
+            idx = idx.saturating_add(best_len);
+            continue;
+        }
+        if idx > 0 && !(best_len > 0 && idx == best_start.saturating_add(best_len)) {
+            out.write_str(":")?;
+        }
+        write!(out, "{:x}", groups.get(idx).copied().unwrap_or(0))?;
+        idx = idx.saturating_add(1);
+    }
+    Ok(())
+}
+
+/// dNSName in the preferred name syntax (RFC 1034 3.5 as amended by RFC 1123), with an optional
+/// leading `*.` wildcard label.
+pub(crate) fn valid_presented_dns(name: &[u8]) -> bool {
+    let name = name.strip_prefix(b"*.").unwrap_or(name);
+    valid_hostname(name)
+}
+
+fn valid_hostname(name: &[u8]) -> bool {
+    let name = name.strip_suffix(b".").unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split(|c| *c == b'.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.first() != Some(&b'-')
+                && l.last() != Some(&b'-')
+                && l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        })
+}
+
+/// An rfc822Name mailbox: one `@`, a non-empty local part, a valid host.
+fn valid_mailbox(m: &[u8]) -> bool {
+    let mut parts = m.split(|c| *c == b'@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(host), None) => !local.is_empty() && valid_hostname(host),
+        _ => false,
+    }
+}
+
+/// Name-constraint bases must be well formed: DNS names without a leading period (RFC 5280
+/// 4.2.1.10 allows that only for URIs and mailboxes), IP masks of contiguous ones.
+fn constraints_well_formed(subtrees_der: Option<&[u8]>) -> Result<()> {
+    for base in subtrees(subtrees_der.unwrap_or(&[])) {
+        match base {
+            GeneralName::Dns(d) if !d.is_empty() && !valid_hostname(d) => {
+                return Err(bad("nameConstraints dNSName syntax"));
+            }
+            GeneralName::Ip(ip) => {
+                let half = ip.len() / 2;
+                if half != 4 && half != 16 {
+                    return Err(bad("nameConstraints iPAddress length"));
+                }
+                let mask = ip.get(half..).unwrap_or(&[]);
+                let mut seen_zero = false;
+                for b in mask {
+                    for bit in (0..8).rev() {
+                        let one = (b >> bit) & 1 == 1;
+                        if one && seen_zero {
+                            return Err(bad("nameConstraints iPAddress mask is not contiguous"));
+                        }
+                        seen_zero |= !one;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+    use super::*;
+
+    fn ip_text(ip: &[u8]) -> std::string::String {
+        let mut s = std::string::String::new();
+        write_ip(ip, &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn rfc5952_text() {
+        let v6 = |g: [u16; 8]| g.iter().flat_map(|x| x.to_be_bytes()).collect::<std::vec::Vec<u8>>();
+        assert_eq!(ip_text(&[192, 168, 1, 1]), "192.168.1.1");
+        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])), "2001:db8::1");
+        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])), "2001:db8::1:0:0:1");
+        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])), "2001:db8:0:1:1:1:1:1");
+        assert_eq!(ip_text(&v6([0, 0, 0, 0, 0, 0, 0, 1])), "::1");
+        assert_eq!(ip_text(&v6([0; 8])), "::");
+        assert_eq!(ip_text(&v6([1, 0, 0, 0, 0, 0, 0, 0])), "1::");
+    }
+
+    #[test]
+    fn dns_syntax() {
+        assert!(valid_presented_dns(b"*.example.com"));
+        assert!(valid_presented_dns(b"a-b.example.com"));
+        assert!(!valid_presented_dns(b"foo_bar.example.com"));
+        assert!(!valid_presented_dns(b".example.com"));
+        assert!(!valid_presented_dns(b"-a.example.com"));
+        assert!(!valid_presented_dns(b""));
+        assert!(valid_mailbox(b"a@example.com"));
+        assert!(!valid_mailbox(b"invalid@address@example.com"));
+    }
+}

@@ -1,0 +1,32 @@
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod cert;
+pub mod der;
+pub mod oid;
+pub mod path;
+
+mod conform;
+mod error;
+mod names;
+mod profile;
+mod sig;
+mod time;
+
+pub use cert::{BasicConstraints, Certificate, GeneralName, KeyAlgorithm, KeyUsage, Name, PublicKeyInfo, SignatureAlgorithm};
+pub use error::{DerError, Error, Result};
+pub use names::{ExpectedName, check_name};
+pub use path::{Budget, Options, Profile, RevocationCheck, ValidPath, validate};
+pub use profile::matter_ids;
+#[cfg(feature = "p256")]
+pub use sig::P256Signer;
+pub use sig::{Signer, public_key_der, verify_signature};
+pub use time::Time;
+
+pub use iot_cose;

@@ -1,0 +1,236 @@
+//! Signature verification for certificates and CSRs, and the [`Signer`] trait that a software key,
+//! a TPM or a secure element implements to sign them.
+
+use crate::cert::{KeyAlgorithm, PublicKeyInfo, SignatureAlgorithm};
+use crate::der::{Reader, Writer, check_integer, tag};
+use crate::error::{Error, Result};
+
+/// Checks `signature` (as it appears in the BIT STRING) over `msg` with `key`.
+///
+/// Only the combinations of the allow-list verify: ECDSA P-256 with SHA-256 (feature `p256`) and
+/// Ed25519 (feature `ed25519`). Every other algorithm, key type or curve is
+/// [`Error::UnsupportedAlgorithm`].
+///
+/// # Errors
+/// [`Error::UnsupportedAlgorithm`] or [`Error::BadSignature`].
+pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &[u8], signature: &[u8]) -> Result<()> {
+    match (alg, key.algorithm) {
+        #[cfg(feature = "p256")]
+        (SignatureAlgorithm::EcdsaSha256, KeyAlgorithm::EcP256) => {
+            use iot_cose::p256::ecdsa::{Signature, VerifyingKey};
+            use iot_cose::signature::Verifier as _;
+            let vk = VerifyingKey::from_sec1_bytes(key.key).map_err(|_| Error::BadSignature)?;
+            let mut raw = [0u8; 64];
+            ecdsa_der_to_raw(signature, &mut raw)?;
+            let sig = Signature::from_slice(&raw).map_err(|_| Error::BadSignature)?;
+            vk.verify(msg, &sig).map_err(|_| Error::BadSignature)
+        }
+        #[cfg(feature = "ed25519")]
+        (SignatureAlgorithm::Ed25519, KeyAlgorithm::Ed25519) => {
+            use iot_cose::ed25519_dalek::{Signature, VerifyingKey};
+            let key: &[u8; 32] = key.key.try_into().map_err(|_| Error::BadSignature)?;
+            let vk = VerifyingKey::from_bytes(key).map_err(|_| Error::BadSignature)?;
+            let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
+            vk.verify_strict(msg, &sig).map_err(|_| Error::BadSignature)
+        }
+        _ => {
+            let _ = (msg, signature);
+            Err(Error::UnsupportedAlgorithm)
+        }
+    }
+}
+
+/// Converts a DER ECDSA-Sig-Value (RFC 3279) for a 256-bit curve to `r || s`.
+pub(crate) fn ecdsa_der_to_raw(der: &[u8], out: &mut [u8; 64]) -> Result<()> {
+    let mut outer = Reader::new(der);
+    outer.nested(tag::SEQUENCE, |s| {
+        let (r_out, s_out) = out.split_at_mut(32);
+        for dst in [r_out, s_out] {
+            let v = s.read(tag::INTEGER)?;
+            check_integer(v)?;
+            if v.first().is_some_and(|b| *b >= 0x80) {
+                return Err(Error::BadSignature);
+            }
+            let mag = match v {
+                [0, rest @ ..] => rest,
+                _ => v,
+            };
+            let pad = dst.len().checked_sub(mag.len()).ok_or(Error::BadSignature)?;
+            dst.fill(0);
+            dst.get_mut(pad..).ok_or(Error::BadSignature)?.copy_from_slice(mag);
+        }
+        Ok(())
+    })?;
+    outer.finish()
+}
+
+/// Writes `r || s` as a DER ECDSA-Sig-Value.
+pub(crate) fn ecdsa_raw_to_der(raw: &[u8; 64], w: &mut Writer<'_>) {
+    let (r, s) = raw.split_at(32);
+    let seq = w.open(tag::SEQUENCE);
+    w.uint(r);
+    w.uint(s);
+    w.close(seq);
+}
+
+/// A key that signs certificates, CSRs and proofs: software, TPM, secure element or HSM.
+///
+/// Implemented for `p256::ecdsa::SigningKey` and `ed25519_dalek::SigningKey`. A hardware key
+/// implements `signature::Signer<p256::ecdsa::Signature>` and `signature::Keypair` and is used
+/// through [`P256Signer`]; or it implements this trait directly.
+pub trait Signer {
+    /// The signature algorithm, which fixes the key type.
+    fn algorithm(&self) -> SignatureAlgorithm;
+    /// Writes the public key's DER SubjectPublicKeyInfo.
+    fn write_public_key(&self, w: &mut Writer<'_>);
+    /// Signs `msg` and writes the signature as it goes in the BIT STRING (DER ECDSA-Sig-Value for
+    /// ECDSA, 64 raw bytes for Ed25519). Never panics: a hardware failure is an error.
+    ///
+    /// # Errors
+    /// [`Error::Signing`] when the key or device fails.
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()>;
+}
+
+impl<T: Signer + ?Sized> Signer for &T {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        (**self).algorithm()
+    }
+    fn write_public_key(&self, w: &mut Writer<'_>) {
+        (**self).write_public_key(w);
+    }
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
+        (**self).sign(msg, w)
+    }
+}
+
+/// The SubjectPublicKeyInfo of a P-256 key from its uncompressed SEC1 point.
+pub(crate) fn write_p256_spki(point: &[u8], w: &mut Writer<'_>) {
+    let seq = w.open(tag::SEQUENCE);
+    let alg = w.open(tag::SEQUENCE);
+    w.primitive(tag::OID, crate::oid::EC_PUBLIC_KEY);
+    w.primitive(tag::OID, crate::oid::P256);
+    w.close(alg);
+    w.bit_string(point);
+    w.close(seq);
+}
+
+/// The SubjectPublicKeyInfo of an Ed25519 key.
+pub(crate) fn write_ed25519_spki(key: &[u8], w: &mut Writer<'_>) {
+    let seq = w.open(tag::SEQUENCE);
+    let alg = w.open(tag::SEQUENCE);
+    w.primitive(tag::OID, crate::oid::ED25519);
+    w.close(alg);
+    w.bit_string(key);
+    w.close(seq);
+}
+
+/// Adapts any P-256 `signature::Signer` + `Keypair` (a TPM or secure element handle) to [`Signer`].
+#[cfg(feature = "p256")]
+#[derive(Debug, Clone)]
+pub struct P256Signer<S>(pub S);
+
+#[cfg(feature = "p256")]
+impl<S> Signer for P256Signer<S>
+where
+    S: iot_cose::signature::Signer<iot_cose::p256::ecdsa::Signature>
+        + iot_cose::signature::Keypair<VerifyingKey = iot_cose::p256::ecdsa::VerifyingKey>,
+{
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::EcdsaSha256
+    }
+    fn write_public_key(&self, w: &mut Writer<'_>) {
+        let point = self.0.verifying_key().to_sec1_point(false);
+        write_p256_spki(point.as_bytes(), w);
+    }
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
+        let sig: iot_cose::p256::ecdsa::Signature = self.0.try_sign(msg).map_err(Error::Signing)?;
+        let raw: [u8; 64] = sig.to_bytes().into();
+        ecdsa_raw_to_der(&raw, w);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "p256")]
+impl Signer for iot_cose::p256::ecdsa::SigningKey {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::EcdsaSha256
+    }
+    fn write_public_key(&self, w: &mut Writer<'_>) {
+        P256Signer(self.clone()).write_public_key(w);
+    }
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
+        P256Signer(self.clone()).sign(msg, w)
+    }
+}
+
+#[cfg(feature = "ed25519")]
+impl Signer for iot_cose::ed25519_dalek::SigningKey {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::Ed25519
+    }
+    fn write_public_key(&self, w: &mut Writer<'_>) {
+        write_ed25519_spki(self.verifying_key().as_bytes(), w);
+    }
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
+        use iot_cose::signature::Signer as _;
+        let sig = self.try_sign(msg).map_err(Error::Signing)?;
+        w.raw(&sig.to_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Signer for iot_cose::PrivateKey {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(_) => SignatureAlgorithm::EcdsaSha256,
+            #[cfg(feature = "ed25519")]
+            Self::Ed25519(_) => SignatureAlgorithm::Ed25519,
+            #[allow(unreachable_patterns, reason = "iot-cose may add key types")]
+            _ => SignatureAlgorithm::Unknown,
+        }
+    }
+    fn write_public_key(&self, w: &mut Writer<'_>) {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => k.write_public_key(w),
+            #[cfg(feature = "ed25519")]
+            Self::Ed25519(k) => k.write_public_key(w),
+            #[allow(unreachable_patterns, reason = "iot-cose may add key types")]
+            _ => {}
+        }
+    }
+    fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
+        match self {
+            #[cfg(feature = "p256")]
+            Self::P256(k) => Signer::sign(k, msg, w),
+            #[cfg(feature = "ed25519")]
+            Self::Ed25519(k) => Signer::sign(k, msg, w),
+            #[allow(unreachable_patterns, reason = "iot-cose may add key types")]
+            _ => Err(Error::UnsupportedAlgorithm),
+        }
+    }
+}
+
+/// Writes a signer's SubjectPublicKeyInfo into `buf` and returns its length.
+///
+/// # Errors
+/// [`Error::BufferTooSmall`].
+pub fn public_key_der<S: Signer + ?Sized>(signer: &S, buf: &mut [u8]) -> Result<usize> {
+    let mut w = Writer::new(buf);
+    signer.write_public_key(&mut w);
+    w.finish()
+}
+
+/// Whether `key` is a key type this crate can verify with.
+#[must_use]
+pub fn key_supported(key: &PublicKeyInfo<'_>) -> bool {
+    match key.algorithm {
+        #[cfg(feature = "p256")]
+        KeyAlgorithm::EcP256 => true,
+        #[cfg(feature = "ed25519")]
+        KeyAlgorithm::Ed25519 => true,
+        _ => false,
+    }
+}
