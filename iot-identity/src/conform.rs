@@ -41,6 +41,9 @@ pub(crate) fn check(cert: &Certificate<'_>, role: Role, profile: Profile) -> Res
     if ext.name_constraints.is_some() && !ext.name_constraints_critical && profile != Profile::Webpki {
         return Err(bad("nameConstraints must be critical"));
     }
+    if ext.basic_constraints.is_some_and(|(bc, _)| !bc.ca && bc.path_len.is_some()) {
+        return Err(bad("pathLenConstraint without cA"));
+    }
     let self_signed = cert.is_self_issued() && role == Role::Anchor;
     match role {
         Role::Leaf => {
@@ -160,86 +163,6 @@ pub(crate) fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
     n.len().checked_mul(8)?.checked_sub(lead)
 }
 
-/// A commonName must be, byte for byte, one of the SAN dNSNames, or the canonical text of one of
-/// the SAN addresses (dotted decimal; RFC 5952 for IPv6).
-fn cn_in_san(cert: &Certificate<'_>, cn: &[u8]) -> bool {
-    cert.subject_alt_names().any(|n| match n {
-        GeneralName::Dns(d) => d == cn,
-        GeneralName::Ip(ip) => {
-            let mut buf = TextBuf::default();
-            write_ip(ip, &mut buf).is_ok() && buf.as_bytes() == cn
-        }
-        _ => false,
-    })
-}
-
-struct TextBuf {
-    bytes: [u8; 48],
-    len: usize,
-}
-
-impl Default for TextBuf {
-    fn default() -> Self {
-        Self { bytes: [0; 48], len: 0 }
-    }
-}
-
-impl TextBuf {
-    fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
-    }
-}
-
-impl core::fmt::Write for TextBuf {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-        self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-/// Writes an address as text: IPv4 dotted decimal, IPv6 in the RFC 5952 canonical form.
-fn write_ip(ip: &[u8], out: &mut impl core::fmt::Write) -> core::fmt::Result {
-    if let [a, b, c, d] = ip {
-        return write!(out, "{a}.{b}.{c}.{d}");
-    }
-    let mut groups = [0u16; 8];
-    if ip.len() != 16 {
-        return Err(core::fmt::Error);
-    }
-    for (g, pair) in groups.iter_mut().zip(ip.chunks_exact(2)) {
-        *g = pair.iter().fold(0u16, |acc, b| (acc << 8) | u16::from(*b));
-    }
-    // The longest run of two or more zero groups (the first on a tie) becomes "::".
-    let (mut best_start, mut best_len, mut i) = (0usize, 0usize, 0usize);
-    while i < 8 {
-        let run = groups.iter().skip(i).take_while(|g| **g == 0).count();
-        if run > best_len {
-            best_start = i;
-            best_len = run;
-        }
-        i = i.saturating_add(run.max(1));
-    }
-    if best_len < 2 {
-        best_len = 0;
-    }
-    let mut idx = 0usize;
-    while idx < 8 {
-        if best_len > 0 && idx == best_start {
-            out.write_str("::")?;
-            idx = idx.saturating_add(best_len);
-            continue;
-        }
-        if idx > 0 && !(best_len > 0 && idx == best_start.saturating_add(best_len)) {
-            out.write_str(":")?;
-        }
-        write!(out, "{:x}", groups.get(idx).copied().unwrap_or(0))?;
-        idx = idx.saturating_add(1);
-    }
-    Ok(())
-}
-
 /// dNSName in the preferred name syntax (RFC 1034 3.5 as amended by RFC 1123), with an optional
 /// leading `*.` wildcard label.
 pub(crate) fn valid_presented_dns(name: &[u8]) -> bool {
@@ -304,24 +227,6 @@ fn constraints_well_formed(subtrees_der: Option<&[u8]>) -> Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
-
-    fn ip_text(ip: &[u8]) -> std::string::String {
-        let mut s = std::string::String::new();
-        write_ip(ip, &mut s).unwrap();
-        s
-    }
-
-    #[test]
-    fn rfc5952_text() {
-        let v6 = |g: [u16; 8]| g.iter().flat_map(|x| x.to_be_bytes()).collect::<std::vec::Vec<u8>>();
-        assert_eq!(ip_text(&[192, 168, 1, 1]), "192.168.1.1");
-        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])), "2001:db8::1");
-        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])), "2001:db8::1:0:0:1");
-        assert_eq!(ip_text(&v6([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])), "2001:db8:0:1:1:1:1:1");
-        assert_eq!(ip_text(&v6([0, 0, 0, 0, 0, 0, 0, 1])), "::1");
-        assert_eq!(ip_text(&v6([0; 8])), "::");
-        assert_eq!(ip_text(&v6([1, 0, 0, 0, 0, 0, 0, 0])), "1::");
-    }
 
     #[test]
     fn dns_syntax() {

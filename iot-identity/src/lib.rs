@@ -9,9 +9,12 @@ extern crate std;
 
 pub mod cert;
 pub mod der;
+pub mod issue;
 pub mod oid;
 pub mod path;
 
+#[cfg(feature = "alloc")]
+pub mod ca;
 mod conform;
 mod error;
 mod names;
@@ -21,9 +24,12 @@ mod time;
 
 pub use cert::{BasicConstraints, Certificate, GeneralName, KeyAlgorithm, KeyUsage, Name, PublicKeyInfo, SignatureAlgorithm};
 pub use error::{DerError, Error, Result};
+#[cfg(feature = "alloc")]
+pub use ca::Ca;
+pub use issue::{Csr, Subject, write_csr};
 pub use names::{ExpectedName, check_name};
 pub use path::{Budget, Options, Profile, RevocationCheck, ValidPath, validate};
-pub use profile::matter_ids;
+pub use profile::{matter_ids, verify_certification_declaration};
 #[cfg(feature = "p256")]
 pub use sig::P256Signer;
 pub use sig::{Signer, public_key_der, verify_signature};

@@ -4,7 +4,6 @@
 use crate::cert::{Certificate, GeneralName, Name, general_name};
 use crate::der::{Reader, tag};
 use crate::error::{Error, Result};
-use crate::oid;
 
 /// The name a peer is expected to have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -255,7 +255,7 @@ impl<'a> Search<'_, 'a, '_> {
                 continue;
             }
             self.step()?;
-            let attempt = self.check_anchor(anchor, sub_cas).and_then(|()| self.verify(child, anchor)).and_then(|()| self.finish(depth, i));
+            let attempt = self.check_anchor(anchor).and_then(|()| self.verify(child, anchor)).and_then(|()| self.finish(depth, i));
             match attempt {
                 Ok(p) => return Ok(p),
                 Err(e @ Error::LimitExceeded(_)) => return Err(e),
@@ -281,8 +281,8 @@ impl<'a> Search<'_, 'a, '_> {
             }
             let pedantic = self.opts.pedantic;
             let attempt = check_common(ca, self.opts)
-                .and_then(|()| if pedantic { conform::check(ca, Role::Intermediate, self.opts.profile) } else { Ok(()) })
                 .and_then(|()| check_ca(ca, sub_cas, self.opts))
+                .and_then(|()| if pedantic { conform::check(ca, Role::Intermediate, self.opts.profile) } else { Ok(()) })
                 .and_then(|()| self.verify(child, ca))
                 .and_then(|()| {
                     if let Some(slot) = self.chain.get_mut(depth) {
@@ -301,7 +301,7 @@ impl<'a> Search<'_, 'a, '_> {
         Err(best)
     }
 
-    fn check_anchor(&self, anchor: &Certificate<'_>, sub_cas: usize) -> Result<()> {
+    fn check_anchor(&self, anchor: &Certificate<'_>) -> Result<()> {
         // RFC 5280 does not process the anchor's own fields, but an expired or malformed anchor
         // is a configuration error that should not go unnoticed.
         check_validity(anchor, self.opts.time)?;

@@ -149,3 +149,77 @@ pub(crate) fn matter_chain(dac: &Certificate<'_>, pai: Option<&Certificate<'_>>,
     }
     Ok(())
 }
+
+/// pkcs7-signedData (1.2.840.113549.1.7.2).
+const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+/// pkcs7-data (1.2.840.113549.1.7.1).
+const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+/// id-sha256 (2.16.840.1.101.3.4.2.1).
+const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+
+/// Verifies a Matter Certification Declaration (Matter core specification 6.3.1): a CMS
+/// SignedData v3 over pkcs7-data with SHA-256, no signed attributes, one signer identified by the
+/// subjectKeyIdentifier of `signer` and signing with ecdsa-with-SHA256. Returns the eContent (the
+/// Matter TLV declaration) once the signature verifies.
+///
+/// # Errors
+/// [`Error::Der`] / [`Error::Malformed`] for another structure, [`Error::WrongBinding`] when the
+/// signer identifier is not `signer`'s key id, [`Error::BadSignature`].
+pub fn verify_certification_declaration<'a>(cms: &'a [u8], signer: &Certificate<'_>) -> Result<&'a [u8]> {
+    use crate::der::{Reader, tag};
+    let mut outer = Reader::new(cms);
+    let (content, signer_info) = outer.nested(tag::SEQUENCE, |ci| {
+        if ci.read(tag::OID)? != OID_SIGNED_DATA {
+            return Err(matter("Certification Declaration is not CMS SignedData"));
+        }
+        ci.nested(tag::context(0), |explicit| {
+            explicit.nested(tag::SEQUENCE, |sd| {
+                if sd.read_u64()? != 3 {
+                    return Err(Error::UnsupportedVersion);
+                }
+                sd.nested(tag::SET, |digests| {
+                    digests.nested(tag::SEQUENCE, |alg| {
+                        if alg.read(tag::OID)? != OID_SHA256 {
+                            return Err(Error::UnsupportedAlgorithm);
+                        }
+                        alg.read_optional(tag::NULL)?;
+                        Ok(())
+                    })
+                })?;
+                let content = sd.nested(tag::SEQUENCE, |eci| {
+                    if eci.read(tag::OID)? != OID_DATA {
+                        return Err(matter("Certification Declaration content is not pkcs7-data"));
+                    }
+                    eci.nested(tag::context(0), |c| c.read(tag::OCTET_STRING))
+                })?;
+                // No certificates or CRLs: the signer is known by its key id.
+                let signer_info = sd.nested(tag::SET, |infos| infos.read(tag::SEQUENCE))?;
+                Ok((content, signer_info))
+            })
+        })
+    })?;
+    outer.finish()?;
+    let mut si = Reader::new(signer_info);
+    if si.read_u64()? != 3 {
+        return Err(Error::UnsupportedVersion);
+    }
+    let skid = si.read(tag::context_primitive(0))?;
+    let digest_alg = si.read(tag::SEQUENCE)?;
+    if Reader::new(digest_alg).read(tag::OID)? != OID_SHA256 {
+        return Err(Error::UnsupportedAlgorithm);
+    }
+    if si.peek_tag() == Some(tag::context(0)) {
+        return Err(matter("Certification Declaration must not have signed attributes"));
+    }
+    let sig_alg = SignatureAlgorithm::from_der(si.read(tag::SEQUENCE)?);
+    let signature = si.read(tag::OCTET_STRING)?;
+    si.finish()?;
+    if Some(skid) != signer.extensions.subject_key_id {
+        return Err(Error::WrongBinding("the declaration's signer is not the given certificate"));
+    }
+    if sig_alg != SignatureAlgorithm::EcdsaSha256 {
+        return Err(Error::UnsupportedAlgorithm);
+    }
+    crate::sig::verify_signature(sig_alg, &signer.public_key, content, signature)?;
+    Ok(content)
+}

@@ -33,6 +33,21 @@ pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &
             let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
             vk.verify_strict(msg, &sig).map_err(|_| Error::BadSignature)
         }
+        #[cfg(feature = "rsa")]
+        (SignatureAlgorithm::EcdsaSha384, KeyAlgorithm::EcP384) => {
+            use p384::ecdsa::{Signature, VerifyingKey};
+            use iot_cose::signature::Verifier as _;
+            let vk = VerifyingKey::from_sec1_bytes(key.key).map_err(|_| Error::BadSignature)?;
+            let mut raw = [0u8; 96];
+            let (r, s) = raw.split_at_mut(48);
+            ecdsa_der_to_halves(signature, r, s)?;
+            let sig = Signature::from_slice(&raw).map_err(|_| Error::BadSignature)?;
+            vk.verify(msg, &sig).map_err(|_| Error::BadSignature)
+        }
+        #[cfg(feature = "rsa")]
+        (SignatureAlgorithm::RsaPkcs1Sha256 | SignatureAlgorithm::RsaPkcs1Sha384 | SignatureAlgorithm::RsaPkcs1Sha512, KeyAlgorithm::Rsa) => {
+            verify_rsa(alg, key.key, msg, signature)
+        }
         _ => {
             let _ = (msg, signature);
             Err(Error::UnsupportedAlgorithm)
@@ -40,11 +55,39 @@ pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &
     }
 }
 
-/// Converts a DER ECDSA-Sig-Value (RFC 3279) for a 256-bit curve to `r || s`.
-pub(crate) fn ecdsa_der_to_raw(der: &[u8], out: &mut [u8; 64]) -> Result<()> {
+/// RSASSA-PKCS1-v1_5 with a 2048 to 8192-bit modulus (the webpki range).
+#[cfg(feature = "rsa")]
+fn verify_rsa(alg: SignatureAlgorithm, key: &[u8], msg: &[u8], signature: &[u8]) -> Result<()> {
+    use rsa::signature::Verifier as _;
+    let mut r = Reader::new(key);
+    let (n, e) = r.nested(tag::SEQUENCE, |s| Ok((s.read_integer()?, s.read_integer()?)))?;
+    r.finish()?;
+    let n = match n {
+        [0, rest @ ..] => rest,
+        _ => n,
+    };
+    let bits = crate::conform::rsa_modulus_bits(key).ok_or(Error::UnsupportedAlgorithm)?;
+    if !(2048..=8192).contains(&bits) {
+        return Err(Error::UnsupportedAlgorithm);
+    }
+    let e = crate::der::uint_value(e).map_err(|_| Error::UnsupportedAlgorithm)?;
+    let n_bits = u32::try_from(n.len().saturating_mul(8)).map_err(|_| Error::UnsupportedAlgorithm)?;
+    let n = rsa::BoxedUint::from_be_slice(n, n_bits).map_err(|_| Error::UnsupportedAlgorithm)?;
+    let pk = rsa::PublicKey::new(n, rsa::BoxedUint::from(e)).map_err(|_| Error::UnsupportedAlgorithm)?;
+    let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| Error::BadSignature)?;
+    let ok = match alg {
+        SignatureAlgorithm::RsaPkcs1Sha256 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(pk).verify(msg, &sig).is_ok(),
+        SignatureAlgorithm::RsaPkcs1Sha384 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(pk).verify(msg, &sig).is_ok(),
+        SignatureAlgorithm::RsaPkcs1Sha512 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(pk).verify(msg, &sig).is_ok(),
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(Error::BadSignature) }
+}
+
+/// Splits a DER ECDSA-Sig-Value into left-padded `r` and `s` of the curve's size.
+fn ecdsa_der_to_halves(der: &[u8], r_out: &mut [u8], s_out: &mut [u8]) -> Result<()> {
     let mut outer = Reader::new(der);
     outer.nested(tag::SEQUENCE, |s| {
-        let (r_out, s_out) = out.split_at_mut(32);
         for dst in [r_out, s_out] {
             let v = s.read(tag::INTEGER)?;
             check_integer(v)?;
@@ -62,6 +105,12 @@ pub(crate) fn ecdsa_der_to_raw(der: &[u8], out: &mut [u8; 64]) -> Result<()> {
         Ok(())
     })?;
     outer.finish()
+}
+
+/// Converts a DER ECDSA-Sig-Value (RFC 3279) for a 256-bit curve to `r || s`.
+pub(crate) fn ecdsa_der_to_raw(der: &[u8], out: &mut [u8; 64]) -> Result<()> {
+    let (r, s) = out.split_at_mut(32);
+    ecdsa_der_to_halves(der, r, s)
 }
 
 /// Writes `r || s` as a DER ECDSA-Sig-Value.
@@ -221,16 +270,4 @@ pub fn public_key_der<S: Signer + ?Sized>(signer: &S, buf: &mut [u8]) -> Result<
     let mut w = Writer::new(buf);
     signer.write_public_key(&mut w);
     w.finish()
-}
-
-/// Whether `key` is a key type this crate can verify with.
-#[must_use]
-pub fn key_supported(key: &PublicKeyInfo<'_>) -> bool {
-    match key.algorithm {
-        #[cfg(feature = "p256")]
-        KeyAlgorithm::EcP256 => true,
-        #[cfg(feature = "ed25519")]
-        KeyAlgorithm::Ed25519 => true,
-        _ => false,
-    }
 }
