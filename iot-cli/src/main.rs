@@ -16,6 +16,7 @@ mod attest;
 mod cose;
 mod delta;
 mod demo;
+mod identity;
 mod keys;
 mod manifest;
 mod twin;
@@ -42,6 +43,9 @@ enum Command {
     /// Binary delta updates: diff in the cloud, streaming resumable apply on the device.
     #[command(subcommand)]
     Delta(delta::DeltaCommand),
+    /// Device identity: CA, CSR, DevID issuance, chain validation (X.509, IEEE 802.1AR).
+    #[command(subcommand)]
+    Identity(identity::IdentityCommand),
     /// Attestation: write evidence (EAT, PSA token), verify it, appraise it into an EAR.
     #[command(subcommand)]
     Attest(attest::AttestCommand),
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Cose(c) => cose::run(c),
         Command::Manifest(c) => manifest::run(c),
         Command::Delta(c) => delta::run(c),
+        Command::Identity(c) => identity::run(c),
         Command::Attest(c) => attest::run(c),
         Command::Twin(c) => twin::run(c),
         Command::Demo(a) => demo::run(&a),

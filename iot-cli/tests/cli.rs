@@ -146,7 +146,8 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 8, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 9, "{text}");
+    assert!(text.contains("validated under the devid profile"), "{text}");
     assert!(text.contains("EAR affirming"), "{text}");
     assert!(text.contains("replayed v1 manifest: rollback"), "{text}");
     assert!(text.contains("device reports fw 2.0.0 -> delta empty"), "{text}");
@@ -701,5 +702,134 @@ mod attest {
         );
         assert_eq!(code(&out), 0, "{out:?}");
         assert_eq!(json(&out)["kind"], "mac0");
+    }
+}
+
+mod identity {
+    use super::code;
+    use std::process::Command;
+
+    fn iot(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_iot")).current_dir(dir).args(args).output().unwrap()
+    }
+
+    /// The issue's contract: ca, intermediate, csr, issue, verify with `--json` and exit codes.
+    #[test]
+    fn ca_csr_issue_verify() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        let ok = |args: &[&str]| {
+            let out = iot(p, args);
+            assert_eq!(code(&out), 0, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        ok(&["identity", "ca", "--subject", "Root", "-o", "root.pem", "--key-out", "root.key"]);
+        ok(&[
+            "identity",
+            "ca",
+            "--subject",
+            "Issuing",
+            "--intermediate-of",
+            "root.pem",
+            "--ca-key",
+            "root.key",
+            "-o",
+            "int.pem",
+            "--key-out",
+            "int.key",
+        ]);
+        ok(&["identity", "csr", "--key", "dev.key", "--serial", "SN-1", "--cn", "dev", "-o", "dev.csr"]);
+        ok(&[
+            "identity", "issue", "--ca", "int.pem", "--ca-key", "int.key", "--csr", "dev.csr", "--days", "30", "-o",
+            "dev.pem",
+        ]);
+        let out = iot(
+            p,
+            &[
+                "identity",
+                "verify",
+                "--roots",
+                "root.pem",
+                "--intermediates",
+                "int.pem",
+                "--profile",
+                "devid",
+                "--eku",
+                "client",
+                "dev.pem",
+                "--json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["chain"], serde_json::json!(["CN=dev, serialNumber=SN-1", "CN=Issuing", "CN=Root"]));
+
+        // Rejections exit 1 with a reason: missing intermediate, wrong purpose, after expiry.
+        for (args, reason) in [
+            (vec!["--roots", "root.pem"], "unknown issuer"),
+            (vec!["--roots", "root.pem", "--intermediates", "int.pem", "--eku", "server"], "extended key usage"),
+            (vec!["--roots", "root.pem", "--intermediates", "int.pem", "--time", "2999-01-01T00:00:00Z"], "expired"),
+        ] {
+            let mut all = vec!["identity", "verify"];
+            all.extend(args);
+            all.extend(["dev.pem", "--json"]);
+            let out = iot(p, &all);
+            assert_eq!(code(&out), 1, "{all:?}");
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["valid"], false);
+            assert!(v["reason"].as_str().unwrap().contains(reason), "{v}");
+        }
+        // A CSR whose signature is broken is refused (exit 1); a missing file is an I/O error (exit 2).
+        let mut csr = std::fs::read_to_string(p.join("dev.csr")).unwrap();
+        let at = csr.len() - 40;
+        let c = if &csr[at..=at] == "A" { "B" } else { "A" };
+        csr.replace_range(at..=at, c);
+        std::fs::write(p.join("bad.csr"), csr).unwrap();
+        let out =
+            iot(p, &["identity", "issue", "--ca", "int.pem", "--ca-key", "int.key", "--csr", "bad.csr", "-o", "x.pem"]);
+        assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+        let out = iot(p, &["identity", "verify", "--roots", "nope.pem", "dev.pem"]);
+        assert_eq!(code(&out), 2);
+        // The CA key must match the CA certificate.
+        let out = iot(
+            p,
+            &["identity", "issue", "--ca", "int.pem", "--ca-key", "root.key", "--csr", "dev.csr", "-o", "x.pem"],
+        );
+        assert_eq!(code(&out), 2);
+    }
+
+    /// The Matter profile over the public DAC vectors, through the CLI.
+    #[test]
+    fn verify_matter_vector() {
+        let Some(dir) = iot_test_vectors::area("identity") else { return };
+        let dir = dir.join("matter-dac");
+        let doc = iot_test_vectors::json(&dir.join("dac-vectors.json"));
+        let d = tempfile::tempdir().unwrap();
+        for v in doc["vectors"].as_array().unwrap().iter().take(2) {
+            std::fs::write(d.path().join("dac.der"), iot_test_vectors::unhex(v["dac_cert_der_hex"].as_str().unwrap()))
+                .unwrap();
+            std::fs::write(d.path().join("pai.der"), iot_test_vectors::unhex(v["pai_cert_der_hex"].as_str().unwrap()))
+                .unwrap();
+            let roots = dir.join("paa-fff1-cert.pem");
+            let out = iot(
+                d.path(),
+                &[
+                    "identity",
+                    "verify",
+                    "--roots",
+                    roots.to_str().unwrap(),
+                    "--intermediates",
+                    "pai.der",
+                    "--profile",
+                    "matter",
+                    "--time",
+                    "2023-01-01T00:00:00Z",
+                    "dac.der",
+                    "--json",
+                ],
+            );
+            let expected = v["matter_expected_success"].as_bool().unwrap();
+            assert_eq!(code(&out), if expected { 0 } else { 1 }, "{}", String::from_utf8_lossy(&out.stdout));
+        }
     }
 }

@@ -56,7 +56,13 @@ impl<S: Signer> Ca<S> {
     ///
     /// # Errors
     /// [`Error::Malformed`] for a bad subject, [`Error::Signing`] when the key fails.
-    pub fn root(subject: &Subject<'_>, signer: S, not_before: Time, not_after: Time, path_len: Option<u8>) -> Result<Self> {
+    pub fn root(
+        subject: &Subject<'_>,
+        signer: S,
+        not_before: Time,
+        not_after: Time,
+        path_len: Option<u8>,
+    ) -> Result<Self> {
         let mut name = [0u8; 512];
         let name_len = write_name(subject, &mut name)?;
         let name = name.get(..name_len).ok_or(Error::BufferTooSmall)?;

@@ -709,7 +709,9 @@ fn check_subtrees(contents: &[u8]) -> Result<()> {
             let base = s.read_any()?;
             check_general_names(base.raw, false)?;
             // minimum MUST be zero and maximum absent (RFC 5280 4.2.1.10).
-            if s.read_optional(tag::context_primitive(0))?.is_some() || s.read_optional(tag::context_primitive(1))?.is_some() {
+            if s.read_optional(tag::context_primitive(0))?.is_some()
+                || s.read_optional(tag::context_primitive(1))?.is_some()
+            {
                 return Err(Error::Malformed("nameConstraints: minimum or maximum"));
             }
             Ok(())
@@ -731,7 +733,8 @@ pub fn pem_blocks(text: &str, label: &str) -> alloc::vec::Vec<alloc::vec::Vec<u8
         let body_start = start.saturating_add(begin.len());
         let Some(after) = rest.get(body_start..) else { break };
         let Some(stop) = after.find(&end) else { break };
-        let body: alloc::string::String = after.get(..stop).unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let body: alloc::string::String =
+            after.get(..stop).unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
         if let Ok(der) = base64ct::Base64::decode_vec(&body) {
             out.push(der);
         }

@@ -89,7 +89,9 @@ pub(crate) fn check(cert: &Certificate<'_>, role: Role, profile: Profile) -> Res
         match name {
             GeneralName::Dns(d) if !valid_presented_dns(d) => return Err(bad("subjectAltName dNSName syntax")),
             GeneralName::Email(e) if !valid_mailbox(e) => return Err(bad("subjectAltName rfc822Name syntax")),
-            GeneralName::Ip(ip) if ip.len() != 4 && ip.len() != 16 => return Err(bad("subjectAltName iPAddress length")),
+            GeneralName::Ip(ip) if ip.len() != 4 && ip.len() != 16 => {
+                return Err(bad("subjectAltName iPAddress length"));
+            }
             _ => {}
         }
     }
@@ -141,7 +143,9 @@ fn web_rules(cert: &Certificate<'_>, role: Role, self_signed: bool) -> Result<()
 fn key_allowed(cert: &Certificate<'_>) -> bool {
     match cert.public_key.algorithm {
         KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::Ed25519 => true,
-        KeyAlgorithm::Rsa => rsa_modulus_bits(cert.public_key.key).is_some_and(|bits| (2048..=8192).contains(&bits) && bits % 8 == 0),
+        KeyAlgorithm::Rsa => {
+            rsa_modulus_bits(cert.public_key.key).is_some_and(|bits| (2048..=8192).contains(&bits) && bits % 8 == 0)
+        }
         _ => false,
     }
 }

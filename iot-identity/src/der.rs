@@ -266,7 +266,8 @@ pub(crate) fn bit_flags(v: &[u8]) -> Result<u16> {
     for (i, b) in bits.iter().enumerate() {
         for bit in 0..8u16 {
             if b & (0x80 >> bit) != 0 {
-                let idx = u16::try_from(i).map_err(|_| DerError::InvalidBitString)?.saturating_mul(8).saturating_add(bit);
+                let idx =
+                    u16::try_from(i).map_err(|_| DerError::InvalidBitString)?.saturating_mul(8).saturating_add(bit);
                 flags |= 1u16.checked_shl(u32::from(idx)).unwrap_or(0);
             }
         }
@@ -459,4 +460,3 @@ fn encode_length(len: usize, out: &mut [u8; 5]) -> usize {
     }
     n.saturating_add(1)
 }
-

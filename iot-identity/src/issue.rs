@@ -68,7 +68,8 @@ impl<'p> Subject<'p> {
 }
 
 const fn printable(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b' ' | b'\'' | b'(' | b')' | b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?')
+    c.is_ascii_alphanumeric()
+        || matches!(c, b' ' | b'\'' | b'(' | b')' | b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?')
 }
 
 /// Signs the bytes written since `start` and appends AlgorithmIdentifier and BIT STRING.

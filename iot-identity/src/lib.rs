@@ -22,10 +22,12 @@ mod profile;
 mod sig;
 mod time;
 
-pub use cert::{BasicConstraints, Certificate, GeneralName, KeyAlgorithm, KeyUsage, Name, PublicKeyInfo, SignatureAlgorithm};
-pub use error::{DerError, Error, Result};
 #[cfg(feature = "alloc")]
 pub use ca::Ca;
+pub use cert::{
+    BasicConstraints, Certificate, GeneralName, KeyAlgorithm, KeyUsage, Name, PublicKeyInfo, SignatureAlgorithm,
+};
+pub use error::{DerError, Error, Result};
 pub use issue::{Csr, Subject, write_csr};
 pub use names::{ExpectedName, check_name};
 pub use path::{Budget, Options, Profile, RevocationCheck, ValidPath, validate};

@@ -24,7 +24,9 @@ pub fn check_name(cert: &Certificate<'_>, name: ExpectedName<'_>) -> Result<()> 
         ExpectedName::Dns(want) => {
             let want = want.strip_suffix('.').unwrap_or(want);
             valid_dns_reference(want.as_bytes())
-                && cert.subject_alt_names().any(|n| matches!(n, GeneralName::Dns(p) if dns_presented_matches(p, want.as_bytes())))
+                && cert
+                    .subject_alt_names()
+                    .any(|n| matches!(n, GeneralName::Dns(p) if dns_presented_matches(p, want.as_bytes())))
         }
         ExpectedName::Ip(want) => cert.subject_alt_names().any(|n| matches!(n, GeneralName::Ip(p) if p == want)),
     };
@@ -84,7 +86,12 @@ pub(crate) fn check_constraints(
     Ok(())
 }
 
-fn check_one(name: GeneralName<'_>, permitted: Option<&[u8]>, excluded: Option<&[u8]>, budget: &mut Comparisons) -> Result<()> {
+fn check_one(
+    name: GeneralName<'_>,
+    permitted: Option<&[u8]>,
+    excluded: Option<&[u8]>,
+    budget: &mut Comparisons,
+) -> Result<()> {
     for base in subtrees(excluded.unwrap_or(&[])) {
         budget.tick()?;
         let hit = match (name, base) {

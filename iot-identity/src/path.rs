@@ -5,8 +5,8 @@
 //! issuer is checked before its signature is, and the search stops at the first valid path. No
 //! allocation: the path is a fixed array of indices.
 
-use crate::conform::{self, Role};
 use crate::cert::{Certificate, KeyAlgorithm, KeyUsage, SignatureAlgorithm};
+use crate::conform::{self, Role};
 use crate::error::{Error, Result};
 use crate::names::{Comparisons, ExpectedName, check_constraints, check_name};
 use crate::oid;
@@ -250,12 +250,17 @@ impl<'a> Search<'_, 'a, '_> {
         // Candidates whose subjectKeyIdentifier matches the child's authorityKeyIdentifier go
         // first; the identifiers are hints (RFC 5280 4.2.1.1), so the others are tried after.
         let anchors = self.anchors;
-        for (pass, (i, anchor)) in [true, false].into_iter().flat_map(|p| anchors.iter().enumerate().map(move |x| (p, x))) {
+        for (pass, (i, anchor)) in
+            [true, false].into_iter().flat_map(|p| anchors.iter().enumerate().map(move |x| (p, x)))
+        {
             if anchor.subject.raw != child.issuer.raw || key_ids_agree(child, anchor) != pass {
                 continue;
             }
             self.step()?;
-            let attempt = self.check_anchor(anchor).and_then(|()| self.verify(child, anchor)).and_then(|()| self.finish(depth, i));
+            let attempt = self
+                .check_anchor(anchor)
+                .and_then(|()| self.verify(child, anchor))
+                .and_then(|()| self.finish(depth, i));
             match attempt {
                 Ok(p) => return Ok(p),
                 Err(e @ Error::LimitExceeded(_)) => return Err(e),
@@ -264,12 +269,16 @@ impl<'a> Search<'_, 'a, '_> {
             }
         }
         let intermediates = self.intermediates;
-        for (pass, (i, ca)) in [true, false].into_iter().flat_map(|p| intermediates.iter().enumerate().map(move |x| (p, x))) {
+        for (pass, (i, ca)) in
+            [true, false].into_iter().flat_map(|p| intermediates.iter().enumerate().map(move |x| (p, x)))
+        {
             if ca.subject.raw != child.issuer.raw || key_ids_agree(child, ca) != pass {
                 continue;
             }
             // A certificate already on the path (or the end entity itself) would make a loop.
-            if ca.raw == self.leaf.raw || self.chain.iter().take(depth).any(|j| intermediates.get(*j).is_some_and(|c| c.raw == ca.raw)) {
+            if ca.raw == self.leaf.raw
+                || self.chain.iter().take(depth).any(|j| intermediates.get(*j).is_some_and(|c| c.raw == ca.raw))
+            {
                 continue;
             }
             self.step()?;
@@ -282,7 +291,9 @@ impl<'a> Search<'_, 'a, '_> {
             let pedantic = self.opts.pedantic;
             let attempt = check_common(ca, self.opts)
                 .and_then(|()| check_ca(ca, sub_cas, self.opts))
-                .and_then(|()| if pedantic { conform::check(ca, Role::Intermediate, self.opts.profile) } else { Ok(()) })
+                .and_then(
+                    |()| if pedantic { conform::check(ca, Role::Intermediate, self.opts.profile) } else { Ok(()) },
+                )
                 .and_then(|()| self.verify(child, ca))
                 .and_then(|()| {
                     if let Some(slot) = self.chain.get_mut(depth) {
@@ -344,7 +355,12 @@ impl<'a> Search<'_, 'a, '_> {
             check_constraints(self.leaf, permitted, excluded, &mut self.comparisons)?;
         }
         if self.opts.profile == Profile::Matter {
-            crate::profile::matter_chain(self.leaf, path.first().and_then(|i| intermediates.get(*i)), anchor_cert, depth)?;
+            crate::profile::matter_chain(
+                self.leaf,
+                path.first().and_then(|i| intermediates.get(*i)),
+                anchor_cert,
+                depth,
+            )?;
         }
         if let Some(rev) = self.opts.revocation {
             let mut child = self.leaf;
@@ -404,7 +420,10 @@ fn check_common(cert: &Certificate<'_>, opts: &Options<'_>) -> Result<()> {
         let ok_sig = matches!(cert.signature_algorithm, SignatureAlgorithm::EcdsaSha256 | SignatureAlgorithm::Ed25519);
         let ok_key = matches!(cert.public_key.algorithm, KeyAlgorithm::EcP256 | KeyAlgorithm::Ed25519);
         if !ok_sig || !ok_key {
-            return Err(Error::Profile { profile: opts.profile.name(), rule: "P-256 or Ed25519 keys and signatures only" });
+            return Err(Error::Profile {
+                profile: opts.profile.name(),
+                rule: "P-256 or Ed25519 keys and signatures only",
+            });
         }
     }
     Ok(())

@@ -127,7 +127,12 @@ pub(crate) fn matter_ca(pai: &Certificate<'_>) -> Result<()> {
 
 /// Whole-path rules: exactly PAA -> PAI -> DAC, vendor ids that agree down the path, and a
 /// product id in the DAC that matches the PAI's when the PAI names one.
-pub(crate) fn matter_chain(dac: &Certificate<'_>, pai: Option<&Certificate<'_>>, paa: &Certificate<'_>, depth: usize) -> Result<()> {
+pub(crate) fn matter_chain(
+    dac: &Certificate<'_>,
+    pai: Option<&Certificate<'_>>,
+    paa: &Certificate<'_>,
+    depth: usize,
+) -> Result<()> {
     let Some(pai) = pai else { return Err(matter("a path is DAC, PAI and PAA")) };
     if depth != 1 {
         return Err(matter("a path is DAC, PAI and PAA"));

@@ -35,8 +35,8 @@ pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &
         }
         #[cfg(feature = "rsa")]
         (SignatureAlgorithm::EcdsaSha384, KeyAlgorithm::EcP384) => {
-            use p384::ecdsa::{Signature, VerifyingKey};
             use iot_cose::signature::Verifier as _;
+            use p384::ecdsa::{Signature, VerifyingKey};
             let vk = VerifyingKey::from_sec1_bytes(key.key).map_err(|_| Error::BadSignature)?;
             let mut raw = [0u8; 96];
             let (r, s) = raw.split_at_mut(48);
@@ -45,9 +45,12 @@ pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &
             vk.verify(msg, &sig).map_err(|_| Error::BadSignature)
         }
         #[cfg(feature = "rsa")]
-        (SignatureAlgorithm::RsaPkcs1Sha256 | SignatureAlgorithm::RsaPkcs1Sha384 | SignatureAlgorithm::RsaPkcs1Sha512, KeyAlgorithm::Rsa) => {
-            verify_rsa(alg, key.key, msg, signature)
-        }
+        (
+            SignatureAlgorithm::RsaPkcs1Sha256
+            | SignatureAlgorithm::RsaPkcs1Sha384
+            | SignatureAlgorithm::RsaPkcs1Sha512,
+            KeyAlgorithm::Rsa,
+        ) => verify_rsa(alg, key.key, msg, signature),
         _ => {
             let _ = (msg, signature);
             Err(Error::UnsupportedAlgorithm)
@@ -76,9 +79,15 @@ fn verify_rsa(alg: SignatureAlgorithm, key: &[u8], msg: &[u8], signature: &[u8])
     let pk = rsa::PublicKey::new(n, rsa::BoxedUint::from(e)).map_err(|_| Error::UnsupportedAlgorithm)?;
     let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| Error::BadSignature)?;
     let ok = match alg {
-        SignatureAlgorithm::RsaPkcs1Sha256 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(pk).verify(msg, &sig).is_ok(),
-        SignatureAlgorithm::RsaPkcs1Sha384 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(pk).verify(msg, &sig).is_ok(),
-        SignatureAlgorithm::RsaPkcs1Sha512 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(pk).verify(msg, &sig).is_ok(),
+        SignatureAlgorithm::RsaPkcs1Sha256 => {
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(pk).verify(msg, &sig).is_ok()
+        }
+        SignatureAlgorithm::RsaPkcs1Sha384 => {
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(pk).verify(msg, &sig).is_ok()
+        }
+        SignatureAlgorithm::RsaPkcs1Sha512 => {
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(pk).verify(msg, &sig).is_ok()
+        }
         _ => false,
     };
     if ok { Ok(()) } else { Err(Error::BadSignature) }

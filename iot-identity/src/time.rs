@@ -80,7 +80,12 @@ impl Time {
     /// # Errors
     /// [`Error::InvalidTime`] for an impossible date or time.
     pub fn from_parts(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Result<Self> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 59
         {
             return Err(Error::InvalidTime);
         }
@@ -144,7 +149,12 @@ impl Time {
     pub(crate) fn write(self, w: &mut Writer<'_>) {
         let (y, m, d, h, mi, s) = self.to_parts();
         let mut buf = [0u8; 15];
-        let two = |v: u32| [b'0'.saturating_add(u8::try_from(v / 10 % 10).unwrap_or(0)), b'0'.saturating_add(u8::try_from(v % 10).unwrap_or(0))];
+        let two = |v: u32| {
+            [
+                b'0'.saturating_add(u8::try_from(v / 10 % 10).unwrap_or(0)),
+                b'0'.saturating_add(u8::try_from(v % 10).unwrap_or(0)),
+            ]
+        };
         let yu = u32::try_from(y.clamp(0, 9999)).unwrap_or(0);
         let tail = [two(m), two(d), two(h), two(mi), two(s)];
         if (1950..2050).contains(&y) {

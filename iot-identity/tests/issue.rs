@@ -25,7 +25,15 @@ fn p256(seed: u8) -> SigningKey {
 
 fn fleet() -> (Ca<SigningKey>, Ca<SigningKey>) {
     let root = Ca::root(&Subject::common_name("Fleet Root"), p256(1), Time(T0), Time(T0 + 20 * YEAR), Some(1)).unwrap();
-    let int = Ca::intermediate(&Subject::common_name("Fleet Issuing CA"), p256(2), &root, Time(T0), Time(T0 + 10 * YEAR), Some(0)).unwrap();
+    let int = Ca::intermediate(
+        &Subject::common_name("Fleet Issuing CA"),
+        p256(2),
+        &root,
+        Time(T0),
+        Time(T0 + 10 * YEAR),
+        Some(0),
+    )
+    .unwrap();
     (root, int)
 }
 
@@ -79,14 +87,16 @@ fn ed25519_keys_issue_and_validate() {
     Csr::from_der(&buf[..n]).unwrap().verify().unwrap();
     let cert = root.issue_devid(&buf[..n], Time(T0), Time(T0 + YEAR)).unwrap();
     let leaf = Certificate::from_der(&cert).unwrap();
-    validate(&leaf, &[], &[root.certificate().unwrap()], &Options::new(Time(T0 + 1), Profile::DevId).client_auth()).unwrap();
+    validate(&leaf, &[], &[root.certificate().unwrap()], &Options::new(Time(T0 + 1), Profile::DevId).client_auth())
+        .unwrap();
 }
 
 #[test]
 fn path_length_and_ca_rules() {
     let (root, int) = fleet();
     // pathLen 0 on the issuing CA: a sub-CA below it cannot issue.
-    let sub = Ca::intermediate(&Subject::common_name("Too Deep"), p256(4), &int, Time(T0), Time(T0 + YEAR), None).unwrap();
+    let sub =
+        Ca::intermediate(&Subject::common_name("Too Deep"), p256(4), &int, Time(T0), Time(T0 + YEAR), None).unwrap();
     let dev = device_cert(&sub, &p256(5), "SN-1");
     let leaf = Certificate::from_der(&dev).unwrap();
     let inters = [int.certificate().unwrap(), sub.certificate().unwrap()];
@@ -101,9 +111,15 @@ fn path_length_and_ca_rules() {
     let mut spki = [0u8; 128];
     let spki_len = iot_identity::public_key_der(&p256(7), &mut spki).unwrap();
     let params = CertParams::new(&[1, 2, 3], Time(T0), Time(T0 + YEAR), CertProfile::DevId);
-    let n = write_certificate(&params, &name[..name_len], &spki[..spki_len], Some(&dev_ca), &p256(6), &mut buf).unwrap();
+    let n =
+        write_certificate(&params, &name[..name_len], &spki[..spki_len], Some(&dev_ca), &p256(6), &mut buf).unwrap();
     let forged = Certificate::from_der(&buf[..n]).unwrap();
-    let r = validate(&forged, &[dev_ca, int.certificate().unwrap()], &[root.certificate().unwrap()], &Options::new(Time(T0 + 1), Profile::Rfc5280));
+    let r = validate(
+        &forged,
+        &[dev_ca, int.certificate().unwrap()],
+        &[root.certificate().unwrap()],
+        &Options::new(Time(T0 + 1), Profile::Rfc5280),
+    );
     assert!(matches!(r, Err(Error::IssuerNotCa)), "{r:?}");
 }
 

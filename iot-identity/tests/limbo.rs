@@ -25,12 +25,15 @@ enum Outcome {
 
 /// Why a case is not run: a feature this validator does not implement (yet).
 fn skip_reason(case: &Value) -> Option<&'static str> {
-    let features: Vec<&str> = case["features"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let features: Vec<&str> =
+        case["features"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
     if features.contains(&"has-crl") {
         return Some("CRL cases: the harness does not feed limbo CRLs to the validator yet");
     }
     if case["id"] == "rfc5280::aki::cross-signed-root-missing-aki" {
-        return Some("contradicts cve::cve-2024-0567, whose non-self-issued anchor also lacks an AKI but must validate (pyca skips it too)");
+        return Some(
+            "contradicts cve::cve-2024-0567, whose non-self-issued anchor also lacks an AKI but must validate (pyca skips it too)",
+        );
     }
     if features.contains(&"pedantic-public-suffix-wildcard") {
         return Some("wildcards under a public suffix: no public suffix list is built in");

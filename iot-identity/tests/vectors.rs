@@ -121,7 +121,10 @@ fn webpki_client_auth_eku() {
     let Some(dir) = area("identity") else { return };
     let dir = dir.join("webpki-chains");
     let time = Time::from_unix(535_687_181);
-    for (ca, ee, server_ok) in [("clientauth-noeku-ca.der", "clientauth-noeku-ee.der", true), ("clientauth-botheku-ca.der", "clientauth-botheku-ee.der", true)] {
+    for (ca, ee, server_ok) in [
+        ("clientauth-noeku-ca.der", "clientauth-noeku-ee.der", true),
+        ("clientauth-botheku-ca.der", "clientauth-botheku-ee.der", true),
+    ] {
         let ca = der(&dir, ca);
         let ee = der(&dir, ee);
         let ca = Certificate::from_der(&ca).unwrap();
