@@ -438,3 +438,50 @@ pub fn attest_tpm_quote(data: &[u8]) {
     // No invariant past "no panic": the fuzzer supplies the key as well as the signature.
     let _ = verify_quote(attest, sig, ak, &[], &[&zero]);
 }
+
+/// X.509 certificate parser: never panics; what parses exposes every accessor without panicking,
+/// and a certificate never verifies as its own issuer unless it really is self-signed.
+pub fn identity_cert(data: &[u8]) {
+    use iot_identity::{Certificate, verify_signature};
+    if let Ok(c) = Certificate::from_der(data) {
+        let _ = c.subject.to_string();
+        let _ = c.issuer.to_string();
+        let _ = c.subject_alt_names().count();
+        let _ = c.extended_key_usages().count();
+        let _ = c.serial_u64();
+        let _ = iot_identity::matter_ids(&c.subject);
+        let _ = verify_signature(c.signature_algorithm, &c.public_key, c.tbs, c.signature);
+    }
+}
+
+/// PKCS#10 parser and proof-of-possession check.
+pub fn identity_csr(data: &[u8]) {
+    if let Ok(csr) = iot_identity::Csr::from_der(data) {
+        let _ = csr.subject.to_string();
+        let _ = csr.verify();
+    }
+}
+
+/// Path validation over a fuzzed chain: the input is split into up to four certificates by a
+/// two-byte length prefix each; the last is the anchor, the first the leaf. Every profile runs
+/// under a small budget; nothing panics, and the budget bounds the work.
+pub fn identity_path(data: &[u8]) {
+    use iot_identity::{Budget, Certificate, Options, Profile, Time, validate};
+    let mut parts = Vec::new();
+    let mut rest = data;
+    while parts.len() < 4 {
+        let Some((len, tail)) = rest.split_first_chunk::<2>() else { break };
+        let n = usize::from(u16::from_be_bytes(*len)).min(tail.len());
+        let (part, tail) = tail.split_at(n);
+        parts.push(part);
+        rest = tail;
+    }
+    let certs: Vec<Certificate<'_>> = parts.iter().filter_map(|p| Certificate::from_der(p).ok()).collect();
+    let Some((leaf, others)) = certs.split_first() else { return };
+    let Some((anchor, inters)) = others.split_last() else { return };
+    for profile in [Profile::Rfc5280, Profile::Webpki, Profile::DevId, Profile::Matter] {
+        let mut o = Options::new(Time::from_unix(1_700_000_000), profile);
+        o.budget = Budget::new(8, 64, 1024);
+        let _ = validate(leaf, inters, core::slice::from_ref(anchor), &o);
+    }
+}

@@ -279,6 +279,60 @@ fn replay_attest_ear() {
     replay("attest_ear", iot_fuzz::attest_ear);
 }
 
+#[test]
+fn replay_identity_cert() {
+    replay("identity_cert", iot_fuzz::identity_cert);
+}
+
+#[test]
+fn replay_identity_csr() {
+    replay("identity_csr", iot_fuzz::identity_csr);
+}
+
+#[test]
+fn replay_identity_path() {
+    replay("identity_path", iot_fuzz::identity_path);
+}
+
+/// Identity seeds: a DevID chain (root, issuing CA, device) made here, its CSR, and the chain in the
+/// length-prefixed form `identity_path` reads.
+#[test]
+#[ignore = "writes the corpus; run by hand after a format change"]
+fn write_identity_seeds() {
+    use iot_identity::{Ca, Subject, Time, write_csr};
+    let root_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let key = |b: u8| iot_cose::p256::ecdsa::SigningKey::from_slice(&[b; 32]).unwrap();
+    let t = Time::from_unix(1_600_000_000);
+    let root = Ca::root(&Subject::common_name("Root"), key(1), t, Time::NO_EXPIRY, Some(1)).unwrap();
+    let int = Ca::intermediate(&Subject::common_name("Issuing"), key(2), &root, t, Time::NO_EXPIRY, Some(0)).unwrap();
+    let mut csr = [0u8; 512];
+    let n = write_csr(&Subject::device("SN-1", Some("dev")), &key(3), &mut csr).unwrap();
+    let dev = int.issue_devid(&csr[..n], t, Time::NO_EXPIRY).unwrap();
+    let ed = Ca::root(
+        &Subject::common_name("Ed"),
+        iot_cose::ed25519_dalek::SigningKey::from_bytes(&[4; 32]),
+        t,
+        Time::NO_EXPIRY,
+        None,
+    )
+    .unwrap();
+    let w = |target: &str, name: &str, bytes: &[u8]| {
+        let d = root_dir.join(target);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), bytes).unwrap();
+    };
+    w("identity_cert", "root.der", root.certificate_der());
+    w("identity_cert", "devid.der", &dev);
+    w("identity_cert", "ed25519-root.der", ed.certificate_der());
+    w("identity_csr", "devid.csr", &csr[..n]);
+    let mut chain = Vec::new();
+    for c in [&dev[..], int.certificate_der(), root.certificate_der()] {
+        chain.extend_from_slice(&u16::try_from(c.len()).unwrap().to_be_bytes());
+        chain.extend_from_slice(c);
+    }
+    w("identity_path", "devid-chain.bin", &chain);
+}
+
 /// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.
 #[test]
 #[ignore = "writes the corpus; run by hand after a format change"]

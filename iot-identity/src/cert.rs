@@ -286,6 +286,9 @@ impl KeyUsage {
     }
 }
 
+/// nameConstraints: the contents of (permittedSubtrees, excludedSubtrees).
+pub type Subtrees<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
 /// The extensions of a certificate that the validator reads, each checked at parse time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -299,7 +302,7 @@ pub struct Extensions<'a> {
     /// subjectAltName: the contents of its GeneralNames, and whether it was critical.
     pub subject_alt_name: Option<(&'a [u8], bool)>,
     /// nameConstraints: (permittedSubtrees, excludedSubtrees) contents.
-    pub name_constraints: Option<(Option<&'a [u8]>, Option<&'a [u8]>)>,
+    pub name_constraints: Option<Subtrees<'a>>,
     /// subjectKeyIdentifier.
     pub subject_key_id: Option<&'a [u8]>,
     /// authorityKeyIdentifier keyIdentifier, and whether the extension was present at all.

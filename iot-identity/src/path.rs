@@ -28,6 +28,15 @@ pub struct Budget {
     pub name_comparisons: usize,
 }
 
+impl Budget {
+    /// A budget of `signatures` signature checks, `build_steps` candidate issuers and
+    /// `name_comparisons` name-constraint comparisons.
+    #[must_use]
+    pub const fn new(signatures: usize, build_steps: usize, name_comparisons: usize) -> Self {
+        Self { signatures, build_steps, name_comparisons }
+    }
+}
+
 impl Default for Budget {
     fn default() -> Self {
         Self { signatures: 100, build_steps: 200_000, name_comparisons: 250_000 }

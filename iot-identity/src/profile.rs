@@ -71,7 +71,7 @@ fn hex4(v: &[u8]) -> Option<u16> {
             b'A'..=b'F' => c.checked_sub(b'A')?.checked_add(10)?,
             _ => return None,
         };
-        Some(acc.checked_mul(16)?.checked_add(u16::from(d))?)
+        acc.checked_mul(16)?.checked_add(u16::from(d))
     })
 }
 

@@ -1,8 +1,14 @@
 //! Signature verification for certificates and CSRs, and the [`Signer`] trait that a software key,
 //! a TPM or a secure element implements to sign them.
 
-use crate::cert::{KeyAlgorithm, PublicKeyInfo, SignatureAlgorithm};
-use crate::der::{Reader, Writer, check_integer, tag};
+#[cfg(any(feature = "p256", feature = "ed25519", feature = "rsa"))]
+use crate::cert::KeyAlgorithm;
+use crate::cert::{PublicKeyInfo, SignatureAlgorithm};
+use crate::der::Writer;
+#[cfg(any(feature = "p256", feature = "rsa"))]
+use crate::der::{Reader, check_integer};
+#[cfg(any(feature = "p256", feature = "ed25519", feature = "rsa"))]
+use crate::der::tag;
 use crate::error::{Error, Result};
 
 /// Checks `signature` (as it appears in the BIT STRING) over `msg` with `key`.
@@ -93,6 +99,7 @@ fn verify_rsa(alg: SignatureAlgorithm, key: &[u8], msg: &[u8], signature: &[u8])
     if ok { Ok(()) } else { Err(Error::BadSignature) }
 }
 
+#[cfg(any(feature = "p256", feature = "rsa"))]
 /// Splits a DER ECDSA-Sig-Value into left-padded `r` and `s` of the curve's size.
 fn ecdsa_der_to_halves(der: &[u8], r_out: &mut [u8], s_out: &mut [u8]) -> Result<()> {
     let mut outer = Reader::new(der);
@@ -116,12 +123,14 @@ fn ecdsa_der_to_halves(der: &[u8], r_out: &mut [u8], s_out: &mut [u8]) -> Result
     outer.finish()
 }
 
+#[cfg(feature = "p256")]
 /// Converts a DER ECDSA-Sig-Value (RFC 3279) for a 256-bit curve to `r || s`.
 pub(crate) fn ecdsa_der_to_raw(der: &[u8], out: &mut [u8; 64]) -> Result<()> {
     let (r, s) = out.split_at_mut(32);
     ecdsa_der_to_halves(der, r, s)
 }
 
+#[cfg(feature = "p256")]
 /// Writes `r || s` as a DER ECDSA-Sig-Value.
 pub(crate) fn ecdsa_raw_to_der(raw: &[u8; 64], w: &mut Writer<'_>) {
     let (r, s) = raw.split_at(32);
@@ -161,6 +170,7 @@ impl<T: Signer + ?Sized> Signer for &T {
     }
 }
 
+#[cfg(feature = "p256")]
 /// The SubjectPublicKeyInfo of a P-256 key from its uncompressed SEC1 point.
 pub(crate) fn write_p256_spki(point: &[u8], w: &mut Writer<'_>) {
     let seq = w.open(tag::SEQUENCE);
@@ -172,6 +182,7 @@ pub(crate) fn write_p256_spki(point: &[u8], w: &mut Writer<'_>) {
     w.close(seq);
 }
 
+#[cfg(feature = "ed25519")]
 /// The SubjectPublicKeyInfo of an Ed25519 key.
 pub(crate) fn write_ed25519_spki(key: &[u8], w: &mut Writer<'_>) {
     let seq = w.open(tag::SEQUENCE);
@@ -237,7 +248,7 @@ impl Signer for iot_cose::ed25519_dalek::SigningKey {
     }
 }
 
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
 impl Signer for iot_cose::PrivateKey {
     fn algorithm(&self) -> SignatureAlgorithm {
         match self {

@@ -76,6 +76,7 @@ impl Time {
     }
 
     /// From a calendar date and time of day (UTC).
+    #[expect(clippy::arithmetic_side_effects, reason = "hour, minute and second are range-checked first")]
     ///
     /// # Errors
     /// [`Error::InvalidTime`] for an impossible date or time.
@@ -98,6 +99,7 @@ impl Time {
     }
 
     /// Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS(.frac)?(Z|±HH:MM)` (for command lines and test suites).
+    #[expect(clippy::arithmetic_side_effects, reason = "offsets are two-digit values")]
     ///
     /// # Errors
     /// [`Error::InvalidTime`] when it is not in that form.

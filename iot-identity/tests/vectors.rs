@@ -7,6 +7,8 @@
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
     clippy::as_conversions,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
     reason = "test code"
 )]
 

@@ -210,3 +210,25 @@ pub fn baseline_p256_sign(key: &[u8; 32], msg: &[u8], out: &mut [u8; 64]) -> boo
     out.copy_from_slice(&sig.to_bytes());
     true
 }
+
+/// Device identity: the device's PKCS#10 CSR (subject serialNumber + CN, P-256 SPKI) written into a
+/// caller buffer and signed by its key; no allocator.
+#[unsafe(no_mangle)]
+pub fn identity_csr_sign_es256(key: &[u8; 32], serial: &str, out: &mut [u8]) -> usize {
+    use iot_identity::issue::{Subject, write_csr};
+    let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
+    write_csr(&Subject::device(black_box(serial), Some("sensor")), &sk, out).unwrap_or(0)
+}
+
+/// Device identity: validate a server or peer chain (leaf, one intermediate, one anchor) under the
+/// DevID profile at a given time; no allocator.
+#[unsafe(no_mangle)]
+pub fn identity_validate_chain_es256(leaf: &[u8], int: &[u8], anchor: &[u8], now: i64) -> bool {
+    use iot_identity::{Certificate, Options, Profile, Time, validate};
+    let (Ok(l), Ok(i), Ok(a)) =
+        (Certificate::from_der(black_box(leaf)), Certificate::from_der(int), Certificate::from_der(anchor))
+    else {
+        return false;
+    };
+    validate(&l, &[i], &[a], &Options::new(Time::from_unix(now), Profile::DevId)).is_ok()
+}
