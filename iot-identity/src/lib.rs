@@ -12,6 +12,7 @@ pub mod der;
 pub mod issue;
 pub mod oid;
 pub mod path;
+pub mod policy;
 
 #[cfg(feature = "alloc")]
 pub mod ca;
@@ -31,6 +32,9 @@ pub use error::{DerError, Error, Result};
 pub use issue::{Csr, Subject, write_csr};
 pub use names::{ExpectedName, check_name};
 pub use path::{Budget, Options, Profile, RevocationCheck, ValidPath, validate};
+#[cfg(feature = "alloc")]
+pub use policy::DenyList;
+pub use policy::{Operation, PinSet, Renewal, RenewalPolicy, spki_sha256};
 pub use profile::{matter_ids, verify_certification_declaration};
 #[cfg(feature = "p256")]
 pub use sig::P256Signer;

@@ -5,10 +5,10 @@
 use crate::cert::KeyAlgorithm;
 use crate::cert::{PublicKeyInfo, SignatureAlgorithm};
 use crate::der::Writer;
-#[cfg(any(feature = "p256", feature = "rsa"))]
-use crate::der::{Reader, check_integer};
 #[cfg(any(feature = "p256", feature = "ed25519", feature = "rsa"))]
 use crate::der::tag;
+#[cfg(any(feature = "p256", feature = "rsa"))]
+use crate::der::{Reader, check_integer};
 use crate::error::{Error, Result};
 
 /// Checks `signature` (as it appears in the BIT STRING) over `msg` with `key`.

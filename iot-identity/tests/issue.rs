@@ -190,3 +190,63 @@ proptest! {
         let _ = Certificate::from_der(&der[..cut.min(der.len())]);
     }
 }
+
+#[test]
+fn deny_list_takes_effect_at_once() {
+    use iot_identity::{DenyList, spki_sha256};
+    let (root, int) = fleet();
+    let dev = device_cert(&int, &p256(3), "SN-9");
+    let leaf = Certificate::from_der(&dev).unwrap();
+    let anchors = [root.certificate().unwrap()];
+    let inters = [int.certificate().unwrap()];
+    let mut deny = DenyList::new();
+    let opts = |d: &DenyList| {
+        validate(&leaf, &inters, &anchors, &Options::new(Time(T0 + 1), Profile::DevId).with_revocation(d)).map(|_| ())
+    };
+    opts(&deny).unwrap();
+    deny.revoke(&leaf);
+    assert!(matches!(opts(&deny), Err(Error::Revoked)));
+    assert!(deny.unrevoke(&leaf));
+    opts(&deny).unwrap();
+    // Revoking the issuing CA's key revokes everything below it.
+    deny.revoke_key(spki_sha256(&inters[0]));
+    assert!(matches!(opts(&deny), Err(Error::Revoked)));
+    // A new certificate for a revoked device key is revoked too.
+    let mut deny = DenyList::new();
+    deny.revoke_key(spki_sha256(&leaf));
+    let again = device_cert(&int, &p256(3), "SN-9b");
+    let again = Certificate::from_der(&again).unwrap();
+    let r = validate(&again, &inters, &anchors, &Options::new(Time(T0 + 1), Profile::DevId).with_revocation(&deny));
+    assert!(matches!(r, Err(Error::Revoked)));
+    assert_eq!(deny.len(), 1);
+}
+
+#[test]
+fn pins_and_renewal() {
+    use iot_identity::{Operation, PinSet, Renewal, RenewalPolicy, spki_sha256};
+    let (root, int) = fleet();
+    let leaf_der = device_cert(&int, &p256(3), "SN-1");
+    let leaf = Certificate::from_der(&leaf_der).unwrap();
+    let i = int.certificate().unwrap();
+    let pins = [spki_sha256(&i)];
+    let set = PinSet::new(&pins);
+    assert!(set.check(&i).is_ok());
+    assert!(matches!(set.check(&leaf), Err(Error::WrongBinding(_))));
+    assert!(set.check_any(&[leaf, i]).is_ok());
+    assert!(set.check_any(&[leaf, root.certificate().unwrap()]).is_err());
+
+    // The issuing CA is valid T0 .. T0 + 10y: renew in the last 30 days, 7 days of grace.
+    let day = 86_400;
+    let policy = RenewalPolicy::new(30 * day, 7 * day);
+    let end = i.not_after;
+    assert_eq!(policy.status(&i, Time(T0 + YEAR)), Renewal::Valid);
+    assert_eq!(policy.status(&i, end.plus(-29 * day)), Renewal::RenewNow);
+    assert_eq!(policy.status(&i, end.plus(day)), Renewal::Grace);
+    assert_eq!(policy.status(&i, end.plus(8 * day)), Renewal::Unusable);
+    assert_eq!(policy.status(&i, Time(T0 - 1)), Renewal::Unusable);
+    assert!(policy.allows(&i, end.plus(day), Operation::Critical).is_ok());
+    assert!(matches!(policy.allows(&i, end.plus(day), Operation::Normal), Err(Error::Expired)));
+    assert!(matches!(policy.allows(&i, Time(T0 - 1), Operation::Critical), Err(Error::NotYetValid)));
+    // A DevID with no expiry is never due.
+    assert_eq!(policy.status(&leaf, Time(T0 + 100 * YEAR)), Renewal::Valid);
+}
