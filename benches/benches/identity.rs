@@ -15,7 +15,9 @@ use core::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use iot_identity::{Ca, Certificate, Options, Profile, Subject, Time, validate, write_csr};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use rustls_pki_types::{AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime, alg_id};
+use rustls_pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime, alg_id,
+};
 use signature::Verifier as _;
 
 const T: i64 = 1_767_225_600;
@@ -42,7 +44,9 @@ fn chain() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let key = |b: u8| SigningKey::from_slice(&[b; 32]).unwrap();
     let t = Time::from_unix(T);
     let root = Ca::root(&Subject::common_name("Bench Root"), key(1), t, t.plus(10 * 365 * 86_400), Some(1)).unwrap();
-    let int = Ca::intermediate(&Subject::common_name("Bench Issuing"), key(2), &root, t, t.plus(5 * 365 * 86_400), Some(0)).unwrap();
+    let int =
+        Ca::intermediate(&Subject::common_name("Bench Issuing"), key(2), &root, t, t.plus(5 * 365 * 86_400), Some(0))
+            .unwrap();
     let mut csr = [0u8; 512];
     let n = write_csr(&Subject::device("SN-1", Some("dev")), &key(3), &mut csr).unwrap();
     let dev = int.issue_devid(&csr[..n], t, t.plus(365 * 86_400)).unwrap();
