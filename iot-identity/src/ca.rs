@@ -38,6 +38,18 @@ fn serial_for(parts: &[&[u8]]) -> [u8; 16] {
     out
 }
 
+/// The DER subject Name and the signer's SPKI, written into the two buffers.
+fn name_and_key<'b, S: Signer + ?Sized>(
+    subject: &Subject<'_>,
+    signer: &S,
+    name: &'b mut [u8],
+    key: &'b mut [u8],
+) -> Result<(&'b [u8], &'b [u8])> {
+    let name_len = write_name(subject, name)?;
+    let key_len = public_key_der(signer, key)?;
+    Ok((name.get(..name_len).ok_or(Error::BufferTooSmall)?, key.get(..key_len).ok_or(Error::BufferTooSmall)?))
+}
+
 fn build<S: Signer + ?Sized>(
     params: &CertParams<'_>,
     name: &[u8],
@@ -63,12 +75,8 @@ impl<S: Signer> Ca<S> {
         not_after: Time,
         path_len: Option<u8>,
     ) -> Result<Self> {
-        let mut name = [0u8; 512];
-        let name_len = write_name(subject, &mut name)?;
-        let name = name.get(..name_len).ok_or(Error::BufferTooSmall)?;
-        let mut key = [0u8; 128];
-        let key_len = public_key_der(&signer, &mut key)?;
-        let key = key.get(..key_len).ok_or(Error::BufferTooSmall)?;
+        let (mut name, mut key) = ([0u8; 512], [0u8; 128]);
+        let (name, key) = name_and_key(subject, &signer, &mut name, &mut key)?;
         let serial = serial_for(&[name, key, &not_before.unix().to_be_bytes()]);
         let params = CertParams::new(&serial, not_before, not_after, CertProfile::Ca { path_len });
         let cert = build(&params, name, key, None, &signer)?;
@@ -87,12 +95,8 @@ impl<S: Signer> Ca<S> {
         not_after: Time,
         path_len: Option<u8>,
     ) -> Result<Self> {
-        let mut name = [0u8; 512];
-        let name_len = write_name(subject, &mut name)?;
-        let name = name.get(..name_len).ok_or(Error::BufferTooSmall)?;
-        let mut key = [0u8; 128];
-        let key_len = public_key_der(&signer, &mut key)?;
-        let key = key.get(..key_len).ok_or(Error::BufferTooSmall)?;
+        let (mut name, mut key) = ([0u8; 512], [0u8; 128]);
+        let (name, key) = name_and_key(subject, &signer, &mut name, &mut key)?;
         let parent_cert = parent.certificate()?;
         let serial = serial_for(&[parent.certificate_der(), name, key, &not_before.unix().to_be_bytes()]);
         let params = CertParams::new(&serial, not_before, not_after, CertProfile::Ca { path_len });
