@@ -200,9 +200,68 @@ fn main() -> ! {
     hprintln!("stack {} {} valid={} tampered_rejected={}", "baseline_p256_sign", stack, ok, true);
     all &= ok;
 
+    // Identity: the device's CSR, then a root -> issuing CA -> DevID chain written on the device
+    // (no allocator) and validated under the DevID profile.
+    static mut CSR: [u8; 512] = [0; 512];
+    let len = core::cell::Cell::new(0usize);
+    let (stack, _) = measure(&|| {
+        // SAFETY: single-threaded; one reference at a time.
+        len.set(fp::identity_csr_sign_es256(&key, "SN-0001", unsafe { &mut *core::ptr::addr_of_mut!(CSR) }));
+        len.get() > 0
+    });
+    let n = len.get();
+    // SAFETY: as above.
+    let csr = unsafe { &mut *core::ptr::addr_of_mut!(CSR) };
+    let valid = n > 0 && iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_ok();
+    csr[n / 2] ^= 1;
+    let refused = iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_err();
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_csr_sign_es256", stack, valid, refused);
+    all &= valid && refused;
+
+    static mut CHAIN: [[u8; 600]; 3] = [[0; 600]; 3];
+    // SAFETY: as above.
+    let chain = unsafe { &mut *core::ptr::addr_of_mut!(CHAIN) };
+    let lens = identity_chain(chain);
+    let (leaf, rest) = chain.split_at_mut(1);
+    let (int, root) = rest.split_at_mut(1);
+    let (leaf, int, root) = (&mut leaf[0][..lens[0]], &int[0][..lens[1]], &root[0][..lens[2]]);
+    let t = 1_800_000_000;
+    let (stack, valid) = measure(&|| fp::identity_validate_chain_es256(leaf, int, root, t));
+    let len_leaf = leaf.len();
+    leaf[len_leaf - 3] ^= 1;
+    let refused = !fp::identity_validate_chain_es256(leaf, int, root, t);
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_validate_chain_es256", stack, valid, refused);
+    all &= valid && refused;
+
     hprintln!("qemu: {}", if all { "all entry points correct" } else { "FAILURE" });
     debug::exit(if all { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
+}
+
+/// Writes root (key 0x11), issuing CA (key 0x12) and a DevID (key 0x13) into `out` (leaf first)
+/// with the allocation-free writers; returns their lengths.
+fn identity_chain(out: &mut [[u8; 600]; 3]) -> [usize; 3] {
+    use iot_identity::issue::{CertParams, CertProfile, Subject, write_certificate, write_name};
+    use iot_identity::{Certificate, Time, public_key_der};
+    let k = |b: u8| p256::ecdsa::SigningKey::from_slice(&[b; 32]).unwrap();
+    let (t0, t1) = (Time::from_unix(1_700_000_000), Time::NO_EXPIRY);
+    let mut name = [0u8; 96];
+    let mut spki = [0u8; 96];
+    let [leaf, int, root] = out;
+    let nl = write_name(&Subject::common_name("Root"), &mut name).unwrap();
+    let kl = public_key_der(&k(0x11), &mut spki).unwrap();
+    let ca = |p| CertParams::new(&[1], t0, t1, CertProfile::Ca { path_len: p });
+    let rl = write_certificate(&ca(Some(1)), &name[..nl], &spki[..kl], None, &k(0x11), root).unwrap();
+    let root_c = Certificate::from_der(&root[..rl]).unwrap();
+    let nl = write_name(&Subject::common_name("Issuing"), &mut name).unwrap();
+    let kl = public_key_der(&k(0x12), &mut spki).unwrap();
+    let il = write_certificate(&ca(Some(0)), &name[..nl], &spki[..kl], Some(&root_c), &k(0x11), int).unwrap();
+    let int_c = Certificate::from_der(&int[..il]).unwrap();
+    let nl = write_name(&Subject::device("SN-0001", None), &mut name).unwrap();
+    let kl = public_key_der(&k(0x13), &mut spki).unwrap();
+    let dev = CertParams::new(&[2], t0, t1, CertProfile::DevId);
+    let ll = write_certificate(&dev, &name[..nl], &spki[..kl], Some(&int_c), &k(0x12), leaf).unwrap();
+    [ll, il, rl]
 }
 
 static mut SLOT: [u8; 8192 + 13] = [0; 8192 + 13];
