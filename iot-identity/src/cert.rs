@@ -315,11 +315,11 @@ pub struct Extensions<'a> {
     pub extended_key_usage_critical: bool,
     /// cRLDistributionPoints contents.
     pub crl_distribution_points: Option<&'a [u8]>,
-    /// policyConstraints or inhibitAnyPolicy present (policy processing is not implemented).
-    pub has_policy_constraints: bool,
-    /// A critical extension that this crate does not process.
+    /// A critical extension that this crate does not process (the policy extensions included:
+    /// there is no policy tree, as in webpki).
     pub unknown_critical: bool,
-    /// Whether the AKI, SKI or a constraint extension was marked critical against RFC 5280.
+    /// Whether authorityKeyIdentifier, subjectKeyIdentifier or authorityInfoAccess was marked
+    /// critical, which RFC 5280 forbids.
     pub misplaced_critical: bool,
     /// Number of extensions.
     pub count: usize,
@@ -673,13 +673,6 @@ fn parse_extensions(contents: &[u8]) -> Result<Extensions<'_>> {
             }
             oid::EXT_CRL_DP => {
                 out.crl_distribution_points = Some(v.read(tag::SEQUENCE)?);
-            }
-            oid::EXT_POLICY_CONSTRAINTS | oid::EXT_INHIBIT_ANY_POLICY | oid::EXT_POLICY_MAPPINGS => {
-                out.has_policy_constraints = true;
-                v.read_any()?;
-                if critical {
-                    out.unknown_critical = true;
-                }
             }
             oid::EXT_AIA => {
                 if critical {

@@ -6,7 +6,6 @@
 //! from CAs that omit identifiers, as rustls-webpki does.
 
 use crate::cert::{Certificate, GeneralName, KeyAlgorithm};
-use crate::der::{Reader, tag};
 use crate::error::{Error, Result};
 use crate::names::subtrees;
 use crate::oid;
@@ -122,9 +121,6 @@ fn web_rules(cert: &Certificate<'_>, role: Role, self_signed: bool) -> Result<()
         }
         Role::Intermediate => {}
         Role::Leaf => {
-            if cert.is_ca() {
-                return Err(Error::CaUsedAsEndEntity);
-            }
             if ext.extended_key_usage.is_none() {
                 return Err(bad("subscriber certificate without extKeyUsage"));
             }
@@ -143,28 +139,11 @@ fn web_rules(cert: &Certificate<'_>, role: Role, self_signed: bool) -> Result<()
 fn key_allowed(cert: &Certificate<'_>) -> bool {
     match cert.public_key.algorithm {
         KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 | KeyAlgorithm::Ed25519 => true,
-        KeyAlgorithm::Rsa => {
-            rsa_modulus_bits(cert.public_key.key).is_some_and(|bits| (2048..=8192).contains(&bits) && bits % 8 == 0)
-        }
+        KeyAlgorithm::Rsa => crate::sig::rsa_public_key(cert.public_key.key)
+            .and_then(|(n, _)| crate::sig::bit_len(n))
+            .is_some_and(|bits| (2048..=8192).contains(&bits) && bits % 8 == 0),
         _ => false,
     }
-}
-
-/// The bit length of an RSAPublicKey's modulus.
-pub(crate) fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
-    let mut r = Reader::new(key);
-    let mut s = Reader::new(r.read(tag::SEQUENCE).ok()?);
-    let n = s.read_integer().ok()?;
-    s.read_integer().ok()?;
-    s.finish().ok()?;
-    r.finish().ok()?;
-    let n = match n {
-        [0, rest @ ..] => rest,
-        _ => n,
-    };
-    let top = n.first()?;
-    let lead = usize::try_from(top.leading_zeros()).ok()?;
-    n.len().checked_mul(8)?.checked_sub(lead)
 }
 
 /// dNSName in the preferred name syntax (RFC 1034 3.5 as amended by RFC 1123), with an optional

@@ -258,7 +258,7 @@ pub(crate) fn bit_flags(v: &[u8]) -> Result<u16> {
             return Err(DerError::InvalidBitString.into());
         }
         // DER: the last content octet must have a set bit right after the unused bits.
-        if unused < 8 && (last >> unused) & 1 == 0 {
+        if (last >> unused) & 1 == 0 {
             return Err(DerError::InvalidBitString.into());
         }
     }
@@ -355,6 +355,10 @@ impl<'b> Writer<'b> {
     }
 
     fn length(&mut self, len: usize) {
+        if u32::try_from(len).is_err() {
+            self.overflow = true;
+            return;
+        }
         let mut tmp = [0u8; 5];
         let n = encode_length(len, &mut tmp);
         self.raw(tmp.get(..n).unwrap_or(&[]));
@@ -375,6 +379,10 @@ impl<'b> Writer<'b> {
             self.overflow = true;
             return;
         };
+        if u32::try_from(len).is_err() {
+            self.overflow = true;
+            return;
+        }
         let mut tmp = [0u8; 5];
         let n = encode_length(len, &mut tmp);
         let extra = n.saturating_sub(1);
@@ -439,7 +447,8 @@ impl<'b> Writer<'b> {
     }
 }
 
-/// Encodes a DER length into `out`, returning how many bytes it took.
+/// Encodes a DER length (at most `u32::MAX`, which the callers check) into `out`, returning how
+/// many bytes it took.
 fn encode_length(len: usize, out: &mut [u8; 5]) -> usize {
     let bytes = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
     if len < 0x80 {

@@ -322,23 +322,18 @@ impl<'a> Search<'_, 'a, '_> {
     }
 
     fn check_anchor(&self, anchor: &Certificate<'_>) -> Result<()> {
-        // RFC 5280 does not process the anchor's own fields, but an expired or malformed anchor
-        // is a configuration error that should not go unnoticed.
+        // RFC 5280 does not process the anchor's own fields, but an expired anchor, or one that
+        // says it is not a CA or may not sign certificates, is a configuration error that should
+        // not go unnoticed.
         check_validity(anchor, self.opts.time)?;
         if self.opts.pedantic {
             conform::check(anchor, Role::Anchor, self.opts.profile)?;
         }
-        {
-            if let Some((bc, _)) = anchor.extensions.basic_constraints {
-                if !bc.ca {
-                    return Err(Error::IssuerNotCa);
-                }
-            }
-            if let Some((ku, _)) = anchor.extensions.key_usage {
-                if !ku.has(KeyUsage::KEY_CERT_SIGN) {
-                    return Err(Error::KeyUsage("keyCertSign"));
-                }
-            }
+        if anchor.extensions.basic_constraints.is_some_and(|(bc, _)| !bc.ca) {
+            return Err(Error::IssuerNotCa);
+        }
+        if anchor.extensions.key_usage.is_some_and(|(ku, _)| !ku.has(KeyUsage::KEY_CERT_SIGN)) {
+            return Err(Error::KeyUsage("keyCertSign"));
         }
         Ok(())
     }
@@ -466,7 +461,8 @@ fn check_ca(ca: &Certificate<'_>, sub_cas: usize, opts: &Options<'_>) -> Result<
 
 /// Checks the end entity's role, purposes, name and profile rules.
 fn check_end_entity(leaf: &Certificate<'_>, opts: &Options<'_>) -> Result<()> {
-    if matches!(opts.profile, Profile::DevId | Profile::Matter) && leaf.is_ca() {
+    // RFC 5280 allows a CA certificate in the end-entity position; the other profiles do not.
+    if opts.profile.strict() && leaf.is_ca() {
         return Err(Error::CaUsedAsEndEntity);
     }
     // keyCertSign without cA is not a conforming certificate (RFC 5280 4.2.1.3).

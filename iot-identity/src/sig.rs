@@ -4,11 +4,9 @@
 #[cfg(any(feature = "p256", feature = "ed25519", feature = "rsa"))]
 use crate::cert::KeyAlgorithm;
 use crate::cert::{PublicKeyInfo, SignatureAlgorithm};
-use crate::der::Writer;
-#[cfg(any(feature = "p256", feature = "ed25519", feature = "rsa"))]
-use crate::der::tag;
 #[cfg(any(feature = "p256", feature = "rsa"))]
-use crate::der::{Reader, check_integer};
+use crate::der::check_integer;
+use crate::der::{Reader, Writer, tag};
 use crate::error::{Error, Result};
 
 /// Checks `signature` (as it appears in the BIT STRING) over `msg` with `key`.
@@ -68,18 +66,11 @@ pub fn verify_signature(alg: SignatureAlgorithm, key: &PublicKeyInfo<'_>, msg: &
 #[cfg(feature = "rsa")]
 fn verify_rsa(alg: SignatureAlgorithm, key: &[u8], msg: &[u8], signature: &[u8]) -> Result<()> {
     use rsa::signature::Verifier as _;
-    let mut r = Reader::new(key);
-    let (n, e) = r.nested(tag::SEQUENCE, |s| Ok((s.read_integer()?, s.read_integer()?)))?;
-    r.finish()?;
-    let n = match n {
-        [0, rest @ ..] => rest,
-        _ => n,
-    };
-    let bits = crate::conform::rsa_modulus_bits(key).ok_or(Error::UnsupportedAlgorithm)?;
+    let (n, e) = rsa_public_key(key).ok_or(Error::UnsupportedAlgorithm)?;
+    let bits = bit_len(n).ok_or(Error::UnsupportedAlgorithm)?;
     if !(2048..=8192).contains(&bits) {
         return Err(Error::UnsupportedAlgorithm);
     }
-    let e = crate::der::uint_value(e).map_err(|_| Error::UnsupportedAlgorithm)?;
     let n_bits = u32::try_from(n.len().saturating_mul(8)).map_err(|_| Error::UnsupportedAlgorithm)?;
     let n = rsa::BoxedUint::from_be_slice(n, n_bits).map_err(|_| Error::UnsupportedAlgorithm)?;
     let pk = rsa::PublicKey::new(n, rsa::BoxedUint::from(e)).map_err(|_| Error::UnsupportedAlgorithm)?;
@@ -97,6 +88,24 @@ fn verify_rsa(alg: SignatureAlgorithm, key: &[u8], msg: &[u8], signature: &[u8])
         _ => false,
     };
     if ok { Ok(()) } else { Err(Error::BadSignature) }
+}
+
+/// An RSAPublicKey's modulus (leading zero octet dropped) and public exponent.
+pub(crate) fn rsa_public_key(key: &[u8]) -> Option<(&[u8], u64)> {
+    let mut r = Reader::new(key);
+    let (n, e) = r.nested(tag::SEQUENCE, |s| Ok((s.read_integer()?, s.read_integer()?))).ok()?;
+    r.finish().ok()?;
+    let n = match n {
+        [0, rest @ ..] => rest,
+        _ => n,
+    };
+    Some((n, crate::der::uint_value(e).ok()?))
+}
+
+/// The bit length of a big-endian magnitude with no leading zero octet.
+pub(crate) fn bit_len(n: &[u8]) -> Option<usize> {
+    let lead = usize::try_from(n.first()?.leading_zeros()).ok()?;
+    n.len().checked_mul(8)?.checked_sub(lead)
 }
 
 #[cfg(any(feature = "p256", feature = "rsa"))]
@@ -193,6 +202,19 @@ pub(crate) fn write_ed25519_spki(key: &[u8], w: &mut Writer<'_>) {
     w.close(seq);
 }
 
+/// Signs `msg` with any P-256 signer and writes the DER ECDSA-Sig-Value.
+#[cfg(feature = "p256")]
+fn p256_sign<S: iot_cose::signature::Signer<iot_cose::p256::ecdsa::Signature> + ?Sized>(
+    signer: &S,
+    msg: &[u8],
+    w: &mut Writer<'_>,
+) -> Result<()> {
+    let sig = signer.try_sign(msg).map_err(Error::Signing)?;
+    let raw: [u8; 64] = sig.to_bytes().into();
+    ecdsa_raw_to_der(&raw, w);
+    Ok(())
+}
+
 /// Adapts any P-256 `signature::Signer` + `Keypair` (a TPM or secure element handle) to [`Signer`].
 #[cfg(feature = "p256")]
 #[derive(Debug, Clone)]
@@ -208,14 +230,10 @@ where
         SignatureAlgorithm::EcdsaSha256
     }
     fn write_public_key(&self, w: &mut Writer<'_>) {
-        let point = self.0.verifying_key().to_sec1_point(false);
-        write_p256_spki(point.as_bytes(), w);
+        write_p256_spki(self.0.verifying_key().to_sec1_point(false).as_bytes(), w);
     }
     fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
-        let sig: iot_cose::p256::ecdsa::Signature = self.0.try_sign(msg).map_err(Error::Signing)?;
-        let raw: [u8; 64] = sig.to_bytes().into();
-        ecdsa_raw_to_der(&raw, w);
-        Ok(())
+        p256_sign(&self.0, msg, w)
     }
 }
 
@@ -225,10 +243,10 @@ impl Signer for iot_cose::p256::ecdsa::SigningKey {
         SignatureAlgorithm::EcdsaSha256
     }
     fn write_public_key(&self, w: &mut Writer<'_>) {
-        P256Signer(self.clone()).write_public_key(w);
+        write_p256_spki(self.verifying_key().to_sec1_point(false).as_bytes(), w);
     }
     fn sign(&self, msg: &[u8], w: &mut Writer<'_>) -> Result<()> {
-        P256Signer(self.clone()).sign(msg, w)
+        p256_sign(self, msg, w)
     }
 }
 

@@ -150,7 +150,6 @@ impl Time {
     /// Writes the time the way RFC 5280 requires: UTCTime through 2049, GeneralizedTime after.
     pub(crate) fn write(self, w: &mut Writer<'_>) {
         let (y, m, d, h, mi, s) = self.to_parts();
-        let mut buf = [0u8; 15];
         let two = |v: u32| {
             [
                 b'0'.saturating_add(u8::try_from(v / 10 % 10).unwrap_or(0)),
@@ -158,26 +157,17 @@ impl Time {
             ]
         };
         let yu = u32::try_from(y.clamp(0, 9999)).unwrap_or(0);
-        let tail = [two(m), two(d), two(h), two(mi), two(s)];
+        // YYYYMMDDHHMMSSZ; UTCTime is the same without the century.
+        let mut text = [b'Z'; 15];
+        for (dst, src) in
+            text.chunks_exact_mut(2).zip([two(yu / 100), two(yu % 100), two(m), two(d), two(h), two(mi), two(s)])
+        {
+            dst.copy_from_slice(&src);
+        }
         if (1950..2050).contains(&y) {
-            let mut out = [0u8; 13];
-            let parts = [two(yu % 100), tail[0], tail[1], tail[2], tail[3], tail[4]];
-            for (dst, src) in out.chunks_exact_mut(2).zip(parts.iter()) {
-                dst.copy_from_slice(src);
-            }
-            if let Some(z) = out.last_mut() {
-                *z = b'Z';
-            }
-            w.primitive(tag::UTC_TIME, &out);
+            w.primitive(tag::UTC_TIME, text.get(2..).unwrap_or_default());
         } else {
-            let parts = [two(yu / 100), two(yu % 100), tail[0], tail[1], tail[2], tail[3], tail[4]];
-            for (dst, src) in buf.chunks_exact_mut(2).zip(parts.iter()) {
-                dst.copy_from_slice(src);
-            }
-            if let Some(z) = buf.last_mut() {
-                *z = b'Z';
-            }
-            w.primitive(tag::GENERALIZED_TIME, &buf);
+            w.primitive(tag::GENERALIZED_TIME, &text);
         }
     }
 }
