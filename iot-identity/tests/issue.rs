@@ -250,3 +250,77 @@ fn pins_and_renewal() {
     // A DevID with no expiry is never due.
     assert_eq!(policy.status(&leaf, Time(T0 + 100 * YEAR)), Renewal::Valid);
 }
+
+/// The README's parser limits: 64 name attributes, 32 extensions; and duplicate extensions.
+#[test]
+fn parser_limits() {
+    use iot_identity::Name;
+    use iot_identity::der::{Writer, tag};
+    let name = |n: usize, buf: &mut [u8]| {
+        let mut w = Writer::new(buf);
+        let seq = w.open(tag::SEQUENCE);
+        for _ in 0..n {
+            let set = w.open(tag::SET);
+            let atv = w.open(tag::SEQUENCE);
+            w.primitive(tag::OID, oid::AT_ORGANIZATION);
+            w.primitive(tag::UTF8_STRING, b"x");
+            w.close(atv);
+            w.close(set);
+        }
+        w.close(seq);
+        w.finish().unwrap()
+    };
+    let mut buf = [0u8; 2048];
+    let n = name(64, &mut buf);
+    assert_eq!(Name::from_der(&buf[..n]).unwrap().attributes().count(), 64);
+    let n = name(65, &mut buf);
+    assert!(matches!(Name::from_der(&buf[..n]), Err(Error::LimitExceeded(_))));
+
+    // A certificate with `count` distinct (or all-equal) unknown extensions.
+    let cert = |count: usize, same: bool| {
+        let mut buf = vec![0u8; 8192];
+        let mut w = Writer::new(&mut buf);
+        let outer = w.open(tag::SEQUENCE);
+        let tbs = w.open(tag::SEQUENCE);
+        let v = w.open(tag::context(0));
+        w.primitive(tag::INTEGER, &[2]);
+        w.close(v);
+        w.primitive(tag::INTEGER, &[1]);
+        w.raw(&[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);
+        let mut nm = [0u8; 64];
+        let nl = name(1, &mut nm);
+        w.raw(&nm[..nl]);
+        let val = w.open(tag::SEQUENCE);
+        w.primitive(tag::UTC_TIME, b"260101000000Z");
+        w.primitive(tag::UTC_TIME, b"270101000000Z");
+        w.close(val);
+        w.raw(&nm[..nl]);
+        let mut spki = [0u8; 128];
+        let sl = iot_identity::public_key_der(&p256(1), &mut spki).unwrap();
+        w.raw(&spki[..sl]);
+        let exts = w.open(tag::context(3));
+        let list = w.open(tag::SEQUENCE);
+        for i in 0..count {
+            let e = w.open(tag::SEQUENCE);
+            let last = if same { 0 } else { u8::try_from(i).unwrap() };
+            w.primitive(tag::OID, &[0x2b, 0x06, 0x01, 0x04, 0x01, last]);
+            let o = w.open(tag::OCTET_STRING);
+            w.primitive(tag::NULL, &[]);
+            w.close(o);
+            w.close(e);
+        }
+        w.close(list);
+        w.close(exts);
+        w.close(tbs);
+        w.raw(&[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);
+        w.bit_string(&[0; 8]);
+        w.close(outer);
+        let n = w.finish().unwrap();
+        buf.truncate(n);
+        buf
+    };
+    let ok = cert(32, false);
+    assert_eq!(Certificate::from_der(&ok).unwrap().extensions.count, 32);
+    assert!(matches!(Certificate::from_der(&cert(33, false)), Err(Error::LimitExceeded(_))));
+    assert!(matches!(Certificate::from_der(&cert(2, true)), Err(Error::DuplicateExtension)));
+}
