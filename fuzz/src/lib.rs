@@ -462,6 +462,37 @@ pub fn identity_csr(data: &[u8]) {
     }
 }
 
+/// CRL parser, entry search and signature check: the input is a two-byte length-prefixed issuer
+/// certificate followed by the CRL; the CRL is also run as the revocation source of a one-step
+/// path (issuer -> issuer), so scope and freshness checks see fuzzed values.
+pub fn identity_crl(data: &[u8]) {
+    use iot_identity::crl::{Crl, CrlSet};
+    use iot_identity::{RevocationCheck, Time};
+    let Some((len, tail)) = data.split_first_chunk::<2>() else { return };
+    let n = usize::from(u16::from_be_bytes(*len)).min(tail.len());
+    let (issuer, crl) = tail.split_at(n);
+    let Ok(crl) = Crl::from_der(crl) else { return };
+    let _ = crl.revoked().count();
+    let _ = crl.find(&[1]);
+    let _ = crl.issuer.to_string();
+    if let Ok(issuer) = iot_identity::Certificate::from_der(issuer) {
+        let _ = crl.verify(&issuer);
+        let crls = [crl];
+        let _ = CrlSet::new(&crls, Time::from_unix(1_700_000_000)).check(&issuer, &issuer);
+    }
+}
+
+/// Sealed-credential opening: any blob, under a fixed secret, label and version, in a second
+/// buffer and in place.
+pub fn identity_sealed(data: &[u8]) {
+    let Ok(sealer) = iot_identity::seal::Sealer::new(&[0x5a; 32]) else { return };
+    let mut out = [0u8; 256];
+    let _ = sealer.open(b"ldevid-key", 3, data, &mut out);
+    let _ = iot_identity::seal::sealed_version(data);
+    let mut copy = data.to_vec();
+    let _ = sealer.open_in_place(b"ldevid-key", 3, &mut copy);
+}
+
 /// Path validation over a fuzzed chain: the input is split into up to four certificates by a
 /// two-byte length prefix each; the last is the anchor, the first the leaf. Every profile runs
 /// under a small budget; nothing panics, and the budget bounds the work.

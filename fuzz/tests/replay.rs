@@ -294,6 +294,16 @@ fn replay_identity_path() {
     replay("identity_path", iot_fuzz::identity_path);
 }
 
+#[test]
+fn replay_identity_crl() {
+    replay("identity_crl", iot_fuzz::identity_crl);
+}
+
+#[test]
+fn replay_identity_sealed() {
+    replay("identity_sealed", iot_fuzz::identity_sealed);
+}
+
 /// Identity seeds: a DevID chain (root, issuing CA, device) made here, its CSR, and the chain in the
 /// length-prefixed form `identity_path` reads.
 #[test]
@@ -331,6 +341,18 @@ fn write_identity_seeds() {
         chain.extend_from_slice(c);
     }
     w("identity_path", "devid-chain.bin", &chain);
+    let dev_cert = iot_identity::Certificate::from_der(&dev).unwrap();
+    let entries =
+        [iot_identity::crl::Revoked::new(dev_cert.serial, t, Some(1)), iot_identity::crl::Revoked::new(&[1], t, None)];
+    let crl = int.crl(2, t, Time::from_unix(1_800_000_000), &entries).unwrap();
+    let mut crl_seed = u16::try_from(int.certificate_der().len()).unwrap().to_be_bytes().to_vec();
+    crl_seed.extend_from_slice(int.certificate_der());
+    crl_seed.extend_from_slice(&crl);
+    w("identity_crl", "issuing-ca-crl.bin", &crl_seed);
+    let sealer = iot_identity::seal::Sealer::new(&[0x5a; 32]).unwrap();
+    let mut blob = [0u8; 32 + iot_identity::seal::OVERHEAD];
+    sealer.seal(b"ldevid-key", 3, &[7; 24], &[0x44; 32], &mut blob).unwrap();
+    w("identity_sealed", "ldevid-key.sealed", &blob);
 }
 
 /// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.

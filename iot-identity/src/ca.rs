@@ -162,4 +162,25 @@ impl<S: Signer> Ca<S> {
         let params = CertParams::new(&serial, not_before, not_after, CertProfile::DevId);
         build(&params, csr.subject.raw, csr.public_key.raw, Some(&issuer), &self.signer)
     }
+
+    /// Issues CRL number `number` listing `revoked`, valid from `this_update` to `next_update`.
+    ///
+    /// # Errors
+    /// As [`write_crl`](crate::crl::write_crl).
+    pub fn crl(
+        &self,
+        number: u64,
+        this_update: Time,
+        next_update: Time,
+        revoked: &[crate::crl::Revoked<'_>],
+    ) -> Result<Vec<u8>> {
+        let issuer = self.certificate()?;
+        let params = crate::crl::CrlParams::new(number, this_update, next_update, revoked);
+        // about 40 bytes per entry beyond a certificate's worth of header and signature
+        let capacity = revoked.len().saturating_mul(48).saturating_add(CERT_CAPACITY);
+        let mut buf = vec![0u8; capacity];
+        let n = crate::crl::write_crl(&params, &issuer, &self.signer, &mut buf)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
 }

@@ -144,7 +144,7 @@ pub struct Attribute<'a> {
 }
 
 impl<'a> Name<'a> {
-    fn from_tlv(tlv: Tlv<'a>) -> Result<Self> {
+    pub(crate) fn from_tlv(tlv: Tlv<'a>) -> Result<Self> {
         let name = Self { raw: tlv.raw, contents: tlv.value };
         // Check the structure once so that iteration cannot fail later.
         let mut n = 0usize;

@@ -31,6 +31,8 @@ pub mod tag {
     pub const UTC_TIME: u8 = 0x17;
     /// GeneralizedTime.
     pub const GENERALIZED_TIME: u8 = 0x18;
+    /// ENUMERATED.
+    pub const ENUMERATED: u8 = 0x0a;
     /// SEQUENCE (constructed).
     pub const SEQUENCE: u8 = 0x30;
     /// SET (constructed).
@@ -153,6 +155,14 @@ impl<'a> Reader<'a> {
     /// As [`Reader::read_any`].
     pub fn read_optional(&mut self, tag: u8) -> Result<Option<&'a [u8]>> {
         if self.peek_tag() == Some(tag) { self.read(tag).map(Some) } else { Ok(None) }
+    }
+
+    /// Reads the next element, header included, only if it has tag `tag`.
+    ///
+    /// # Errors
+    /// As [`Reader::read_any`].
+    pub fn read_optional_tlv(&mut self, tag: u8) -> Result<Option<Tlv<'a>>> {
+        if self.peek_tag() == Some(tag) { self.read_any().map(Some) } else { Ok(None) }
     }
 
     /// Reads a nested element with tag `tag` and hands a reader over its contents to `f`, which

@@ -120,6 +120,9 @@ pub enum Error {
     /// The certificate or its key is revoked (CRL or deny list).
     #[error("revoked")]
     Revoked,
+    /// Revocation was required but no CRL (or other source) covers the certificate.
+    #[error("revocation status unknown")]
+    RevocationUnknown,
     /// A profile rule (DevID, Matter, webpki) is broken.
     #[error("profile {profile}: {rule}")]
     Profile {

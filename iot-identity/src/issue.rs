@@ -73,7 +73,7 @@ const fn printable(c: u8) -> bool {
 }
 
 /// Signs the bytes written since `start` and appends AlgorithmIdentifier and BIT STRING.
-fn sign_tail<S: Signer + ?Sized>(w: &mut Writer<'_>, start: usize, signer: &S) -> Result<()> {
+pub(crate) fn sign_tail<S: Signer + ?Sized>(w: &mut Writer<'_>, start: usize, signer: &S) -> Result<()> {
     let alg = signer.algorithm().to_der().ok_or(Error::UnsupportedAlgorithm)?;
     let mut sig = [0u8; MAX_SIGNATURE];
     let mut sw = Writer::new(&mut sig);
@@ -261,7 +261,7 @@ fn key_usage_bits(flags: u16) -> ([u8; 3], usize) {
     ([unused, a, b], used_octets.saturating_add(1))
 }
 
-fn extension(w: &mut Writer<'_>, id: &[u8], critical: bool, body: impl FnOnce(&mut Writer<'_>)) {
+pub(crate) fn extension(w: &mut Writer<'_>, id: &[u8], critical: bool, body: impl FnOnce(&mut Writer<'_>)) {
     let e = w.open(tag::SEQUENCE);
     w.primitive(tag::OID, id);
     if critical {

@@ -8,11 +8,14 @@ extern crate alloc;
 extern crate std;
 
 pub mod cert;
+pub mod crl;
 pub mod der;
 pub mod issue;
 pub mod oid;
 pub mod path;
 pub mod policy;
+#[cfg(feature = "seal")]
+pub mod seal;
 
 #[cfg(feature = "alloc")]
 pub mod ca;
@@ -28,6 +31,7 @@ pub use ca::Ca;
 pub use cert::{
     BasicConstraints, Certificate, GeneralName, KeyAlgorithm, KeyUsage, Name, PublicKeyInfo, SignatureAlgorithm,
 };
+pub use crl::{Crl, CrlSet};
 pub use error::{DerError, Error, Result};
 pub use issue::{Csr, Subject, write_csr};
 pub use names::{ExpectedName, check_name};

@@ -29,9 +29,6 @@ enum Outcome {
 fn skip_reason(case: &Value) -> Option<&'static str> {
     let features: Vec<&str> =
         case["features"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    if features.contains(&"has-crl") {
-        return Some("CRL cases: the harness does not feed limbo CRLs to the validator yet");
-    }
     if case["id"] == "rfc5280::aki::cross-signed-root-missing-aki" {
         return Some(
             "contradicts cve::cve-2024-0567, whose non-self-issued anchor also lacks an AKI but must validate (pyca skips it too)",
@@ -109,6 +106,23 @@ fn run_case(case: &Value, profile: Profile) -> Outcome {
             opts.name = Some(ExpectedName::Ip(leak_bytes(&ip_buf)));
         }
         _ => {}
+    }
+    // CRLs: a CRL that does not parse (or that this crate refuses) fails the validation it is
+    // fed to; the accepted ones are checked for every certificate of the path, failing closed.
+    let crl_der: Vec<Vec<u8>> = case["crls"]
+        .as_array()
+        .map(|a| a.iter().flat_map(|p| pem_blocks(p.as_str().unwrap(), "X509 CRL")).collect())
+        .unwrap_or_default();
+    let mut crls = Vec::new();
+    for der in &crl_der {
+        match iot_identity::Crl::from_der(der) {
+            Ok(c) => crls.push(c),
+            Err(e) => return Outcome::Failure(format!("crl: {e}")),
+        }
+    }
+    let crl_set = iot_identity::CrlSet::new(&crls, time);
+    if !crls.is_empty() {
+        opts = opts.with_revocation(&crl_set);
     }
     match validate(&leaf, &intermediates, &anchors, &opts) {
         Ok(_) => Outcome::Success,

@@ -232,3 +232,12 @@ pub fn identity_validate_chain_es256(leaf: &[u8], int: &[u8], anchor: &[u8], now
     };
     validate(&l, &[i], &[a], &Options::new(Time::from_unix(now), Profile::DevId)).is_ok()
 }
+
+/// Device identity: open a sealed credential (a 32-byte key sealed with XChaCha20-Poly1305 under an
+/// HKDF-SHA-256 key from the hardware-unique secret, label and version) in its own buffer.
+#[unsafe(no_mangle)]
+pub fn identity_sealed_open(huk: &[u8; 32], version: u32, blob: &mut [u8]) -> usize {
+    use iot_identity::seal::Sealer;
+    let Ok(sealer) = Sealer::new(black_box(huk)) else { return 0 };
+    sealer.open_in_place(b"ldevid-key", black_box(version), blob).map_or(0, <[u8]>::len)
+}
