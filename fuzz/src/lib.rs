@@ -482,6 +482,20 @@ pub fn identity_crl(data: &[u8]) {
     }
 }
 
+/// Provisioning tokens and claim responses: CWT claims decoding, and both COSE messages verified
+/// with a fixed P-256 key (the seeds are signed with it, so the paths past the signature run).
+pub fn identity_token(data: &[u8]) {
+    use iot_identity::claim::{Challenge, verify_response};
+    use iot_identity::provision::{Token, VerifyKey};
+    let _ = Token::decode(data);
+    let Ok(sk) = iot_cose::p256::ecdsa::SigningKey::from_slice(&[0x42; 32]) else { return };
+    let key = VerifyKey::P256(*sk.verifying_key());
+    let now = iot_identity::Time::from_unix(1_700_000_000);
+    let _ = Token::verify(data, &key, "aud", now);
+    let challenge = Challenge { nonce: [1; 16], account: "acct" };
+    let _ = verify_response(data, &key, "0000-0000-0000-0000-0000-0000-00", &challenge);
+}
+
 /// Sealed-credential opening: any blob, under a fixed secret, label and version, in a second
 /// buffer and in place.
 pub fn identity_sealed(data: &[u8]) {

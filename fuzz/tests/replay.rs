@@ -300,6 +300,11 @@ fn replay_identity_crl() {
 }
 
 #[test]
+fn replay_identity_token() {
+    replay("identity_token", iot_fuzz::identity_token);
+}
+
+#[test]
 fn replay_identity_sealed() {
     replay("identity_sealed", iot_fuzz::identity_sealed);
 }
@@ -353,6 +358,18 @@ fn write_identity_seeds() {
     let mut blob = [0u8; 32 + iot_identity::seal::OVERHEAD];
     sealer.seal(b"ldevid-key", 3, &[7; 24], &[0x44; 32], &mut blob).unwrap();
     w("identity_sealed", "ldevid-key.sealed", &blob);
+    let service = key(0x42);
+    let tok =
+        iot_identity::provision::Token::new("iss", "aud", "register", [3; 16], t, 1_000_000_000).for_device("SN-1");
+    w("identity_token", "token.cose", &tok.sign(&service).unwrap());
+    let mut claims = Vec::new();
+    tok.encode(&mut claims).unwrap();
+    w("identity_token", "claims.cbor", &claims);
+    let code = iot_identity::claim::code_hash("0000-0000-0000-0000-0000-0000-00").unwrap();
+    let challenge = iot_identity::claim::Challenge { nonce: [1; 16], account: "acct" };
+    let mut buf = [0u8; 512];
+    let n = iot_identity::claim::respond(&code, &challenge, "SN-1", &service, &mut buf).unwrap();
+    w("identity_token", "claim-response.cose", &buf[..n]);
 }
 
 /// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.

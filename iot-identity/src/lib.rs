@@ -8,12 +8,16 @@ extern crate alloc;
 extern crate std;
 
 pub mod cert;
+#[cfg(any(feature = "p256", feature = "ed25519"))]
+pub mod claim;
 pub mod crl;
 pub mod der;
 pub mod issue;
 pub mod oid;
 pub mod path;
 pub mod policy;
+#[cfg(any(feature = "p256", feature = "ed25519"))]
+pub mod provision;
 #[cfg(feature = "seal")]
 pub mod seal;
 
