@@ -57,7 +57,9 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Outcome, Failure> {
     println!("iot demo: device security lifecycle (working in {})", dir.display());
     let mut s = Steps { n: 0, total: 10 };
 
-    s.step("factory: root and issuing CA; the device makes its key and CSR; the CA issues its DevID; the cloud validates it");
+    s.step(
+        "factory: root and issuing CA; the device makes its key and CSR; the CA issues its DevID; the cloud validates it, registers the device and its owner claims it",
+    );
     factory_step()?;
 
     s.step("vendor creates its firmware-signing key (ES256, P-256)");
@@ -223,6 +225,98 @@ fn factory_step() -> Result<(), Failure> {
     match validate(&Certificate::from_der(&forged)?, &inters, &anchors, &Options::new(now, Profile::DevId)) {
         Ok(_) => return Err(Failure("a forged DevID validated".into())),
         Err(e) => println!("  rejected as expected: a DevID from a rogue CA with the same name: {e}"),
+    }
+    onboarding(&root, &issuing, &devid, &device_key, now)
+}
+
+/// The cloud's side of the factory hand-off: the device keeps its claim code hash sealed, registers
+/// just in time with a one-time token (getting its LDevID), and the owner claims it with the code
+/// on its label.
+fn onboarding(
+    root: &iot_identity::Ca<PrivateKey>,
+    issuing: &iot_identity::Ca<PrivateKey>,
+    devid: &[u8],
+    device_key: &PrivateKey,
+    now: iot_identity::Time,
+) -> Result<(), Failure> {
+    use iot_identity::claim::{Challenge, Claims, code_hash, generate_code, respond};
+    use iot_identity::provision::{Possession, Registrar, Registration, Token, VerifyKey};
+    use iot_identity::seal::{OVERHEAD, Sealer};
+    use iot_identity::{Ca, Certificate, Subject, write_csr};
+    let PrivateKey::P256(device_p256) = device_key else { return Err(Failure("demo device key".into())) };
+    // Factory: the label's claim code; the device keeps only its hash, sealed under its unique secret.
+    let code = generate_code()?;
+    let mut huk = [0u8; 32];
+    getrandom::fill(&mut huk).map_err(|e| Failure(format!("rng: {e}")))?;
+    let sealer = Sealer::new(&huk)?;
+    let mut sealed = [0u8; 32 + OVERHEAD];
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce).map_err(|e| Failure(format!("rng: {e}")))?;
+    sealer.seal(b"claim-code-hash", 1, &nonce, &code_hash(&code)?, &mut sealed)?;
+    println!("  claim code on the label: {code}; the device keeps its hash sealed ({} B)", sealed.len());
+
+    // Cloud: just-in-time registration with a one-time provisioning token.
+    let year = 365 * 86_400;
+    let ops = Ca::root(
+        &Subject::common_name("Demo Operations CA"),
+        PrivateKey::generate(Algorithm::ES256)?,
+        now,
+        now.plus(10 * year),
+        Some(0),
+    )?;
+    let mut registrar = Registrar::new(ops, "https://provision.demo", year);
+    registrar.add_manufacturer(root.certificate_der())?;
+    let PrivateKey::P256(service) = PrivateKey::generate(Algorithm::ES256)? else {
+        return Err(Failure("demo service key".into()));
+    };
+    registrar.require_tokens(VerifyKey::P256(*service.verifying_key()));
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| Failure(format!("rng: {e}")))?;
+    let token = Token::new("demo factory", "https://provision.demo", "register", id, now, 3600)
+        .for_device("DEMO-0001")
+        .sign(&service)?;
+    let ldevid_key = PrivateKey::generate(Algorithm::ES256)?;
+    let mut csr = [0u8; 512];
+    let n = write_csr(&Subject::device("DEMO-0001", Some("demo sensor")), &ldevid_key, &mut csr)?;
+    let csr = csr.get(..n).ok_or_else(|| Failure("csr".into()))?;
+    let chain = [devid, issuing.certificate_der()];
+    let request = Registration::new(&chain, csr, Possession::TlsClientAuth).with_token(&token);
+    let record = registrar.register(&request, now)?;
+    println!(
+        "  registered just in time: LDevID {} B from the operations CA, token {} B used once",
+        record.ldevid.len(),
+        token.len()
+    );
+    match registrar.register(&request, now) {
+        Ok(_) => return Err(Failure("a provisioning token was accepted twice".into())),
+        Err(e) => println!("  rejected as expected: the same token again: {e}"),
+    }
+
+    // Owner: claims the device with the code; the device answers with its DevID key.
+    let mut claims = Claims::new();
+    let leaf = Certificate::from_der(devid)?;
+    let mut buf = [0u8; 512];
+    let mut stored = [0u8; 32];
+    sealer.open(b"claim-code-hash", 1, &sealed, &mut stored)?;
+    for (attempt, presented) in
+        [("a wrong code", "0000-0000-0000-0000-0000-0000-00"), ("the label's code", code.as_str())]
+    {
+        let mut challenge = [0u8; 16];
+        getrandom::fill(&mut challenge).map_err(|e| Failure(format!("rng: {e}")))?;
+        claims.challenge("DEMO-0001", "owner@example", challenge, now)?;
+        let n = respond(
+            &stored,
+            &Challenge { nonce: challenge, account: "owner@example" },
+            "DEMO-0001",
+            device_p256,
+            &mut buf,
+        )?;
+        let answer = buf.get(..n).ok_or_else(|| Failure("claim answer".into()))?;
+        match claims.complete(challenge, answer, &leaf, presented, now) {
+            Ok(account) => println!("  claimed with {attempt}: DEMO-0001 now belongs to {account}"),
+            Err(e) if attempt == "a wrong code" => println!("  rejected as expected: a claim with {attempt}: {e}"),
+            Err(e) => return Err(Failure(format!("claim failed: {e}"))),
+        }
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! `iot identity ca|csr|issue|verify`: device identity certificates (IEEE 802.1AR DevID).
+//! `iot identity ca|csr|issue|verify|claim|pin`: device identity certificates (IEEE 802.1AR DevID).
 
 use crate::{Failure, Outcome, keys};
 use clap::{Args, Subcommand, ValueEnum};
 use iot_cose::{Algorithm, PrivateKey};
 use iot_identity::cert::{pem_blocks, to_pem};
+use iot_identity::claim;
 use iot_identity::{Ca, Certificate, ExpectedName, Options, Profile, Subject, Time, validate, write_csr};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,107 @@ pub(crate) enum IdentityCommand {
     Issue(IssueArgs),
     /// Validate a certificate chain (RFC 5280 path validation under a profile).
     Verify(VerifyArgs),
+    /// Claim a device with proof of physical possession (code on its label, signed answer).
+    #[command(subcommand)]
+    Claim(ClaimCommand),
+    /// Print a certificate's SPKI pin (SHA-256), or check it against a pin list.
+    Pin(PinArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClaimCommand {
+    /// Factory: make a new claim code for the label / QR code, and the hash the device keeps.
+    Code(ClaimCodeArgs),
+    /// Cloud: open a challenge (a fresh nonce) for an account.
+    Challenge(ClaimChallengeArgs),
+    /// Device: answer a challenge, signed with the DevID key.
+    Respond(ClaimRespondArgs),
+    /// Cloud: check a device's answer against the owner's code and the challenge.
+    Verify(ClaimVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClaimCodeArgs {
+    /// Write the code hash (hex) the device stores here.
+    #[arg(long)]
+    hash_out: Option<PathBuf>,
+    /// Use this code instead of a random one (to compute its hash).
+    #[arg(long)]
+    code: Option<String>,
+    /// Print one JSON object: code, hash.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClaimChallengeArgs {
+    /// The account that claims the device.
+    #[arg(long)]
+    account: String,
+    /// Print one JSON object: nonce, account.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClaimRespondArgs {
+    /// The device's DevID private key (PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The code hash file the device keeps (hex, from `claim code --hash-out`).
+    #[arg(long)]
+    code_hash: PathBuf,
+    /// The device serial number.
+    #[arg(long)]
+    serial: String,
+    /// The account named in the challenge.
+    #[arg(long)]
+    account: String,
+    /// The challenge nonce (32 hex digits).
+    #[arg(long)]
+    nonce: String,
+    /// Where to write the answer (COSE_Sign1).
+    #[arg(short = 'o', long = "out")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClaimVerifyArgs {
+    /// The device's DevID certificate (PEM or DER).
+    #[arg(long)]
+    cert: PathBuf,
+    /// Validate the certificate to these roots under the devid profile first.
+    #[arg(long)]
+    roots: Option<PathBuf>,
+    /// Intermediates for `--roots`.
+    #[arg(long, requires = "roots")]
+    intermediates: Option<PathBuf>,
+    /// The code the owner presented (from the label or QR code).
+    #[arg(long)]
+    code: String,
+    /// The account that claims the device.
+    #[arg(long)]
+    account: String,
+    /// The challenge nonce sent to the device (32 hex digits).
+    #[arg(long)]
+    nonce: String,
+    /// The device's answer.
+    response: PathBuf,
+    /// Print one JSON object: valid, serial, account, reason.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PinArgs {
+    /// The certificate (PEM or DER; with several, the first).
+    cert: PathBuf,
+    /// Check the key against this pin list (one `sha256/<base64>` or hex digest per line).
+    #[arg(long)]
+    check: Option<PathBuf>,
+    /// Print one JSON object: pin, sha256, pinned (with --check).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,7 +252,153 @@ pub(crate) fn run(cmd: IdentityCommand) -> Result<Outcome, Failure> {
         IdentityCommand::Csr(a) => csr(&a),
         IdentityCommand::Issue(a) => issue(&a),
         IdentityCommand::Verify(a) => verify(&a),
+        IdentityCommand::Claim(c) => match c {
+            ClaimCommand::Code(a) => claim_code(&a),
+            ClaimCommand::Challenge(a) => claim_challenge(&a),
+            ClaimCommand::Respond(a) => claim_respond(&a),
+            ClaimCommand::Verify(a) => claim_verify(&a),
+        },
+        IdentityCommand::Pin(a) => pin(&a),
     }
+}
+
+fn nonce_arg(hex_nonce: &str) -> Result<[u8; 16], Failure> {
+    let bytes = hex::decode(hex_nonce.trim()).map_err(|e| Failure(format!("--nonce: {e}")))?;
+    bytes.try_into().map_err(|_| Failure("--nonce: expected 32 hex digits".into()))
+}
+
+fn claim_code(a: &ClaimCodeArgs) -> Result<Outcome, Failure> {
+    let code = match &a.code {
+        Some(c) => c.clone(),
+        None => claim::generate_code()?,
+    };
+    let hash = hex::encode(claim::code_hash(&code)?);
+    if let Some(p) = &a.hash_out {
+        keys::write(p, format!("{hash}\n").as_bytes())?;
+    }
+    if a.json {
+        println!("{}", json!({"code": code, "hash": hash}));
+    } else {
+        println!("{code}");
+        if let Some(p) = &a.hash_out {
+            eprintln!("code hash for the device written to {}", p.display());
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn claim_challenge(a: &ClaimChallengeArgs) -> Result<Outcome, Failure> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| Failure(format!("rng: {e}")))?;
+    if a.json {
+        println!("{}", json!({"nonce": hex::encode(nonce), "account": a.account}));
+    } else {
+        println!("{}", hex::encode(nonce));
+    }
+    Ok(Outcome::Ok)
+}
+
+fn claim_respond(a: &ClaimRespondArgs) -> Result<Outcome, Failure> {
+    let key = keys::private(&a.key)?;
+    let text = keys::read(&a.code_hash)?;
+    let hash: [u8; 32] = hex::decode(String::from_utf8_lossy(&text).trim())
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| Failure(format!("{}: expected 64 hex digits", a.code_hash.display())))?;
+    let challenge = claim::Challenge { nonce: nonce_arg(&a.nonce)?, account: &a.account };
+    let mut buf = [0u8; 1024];
+    let n = match &key {
+        PrivateKey::P256(k) => claim::respond(&hash, &challenge, &a.serial, k, &mut buf)?,
+        PrivateKey::Ed25519(k) => claim::respond(&hash, &challenge, &a.serial, k, &mut buf)?,
+        _ => return Err(Failure(format!("{}: unsupported key type", a.key.display()))),
+    };
+    let out = buf.get(..n).ok_or_else(|| Failure("answer too large".into()))?;
+    keys::write(&a.out, out)?;
+    println!("wrote {} ({n} bytes): claim answer for {} by {}", a.out.display(), a.account, a.serial);
+    Ok(Outcome::Ok)
+}
+
+fn claim_verify(a: &ClaimVerifyArgs) -> Result<Outcome, Failure> {
+    let cert_der = one(&a.cert, "CERTIFICATE")?;
+    let response = keys::read(&a.response)?;
+    let nonce = nonce_arg(&a.nonce)?;
+    let roots = match &a.roots {
+        Some(p) => read_certs(p, "CERTIFICATE")?,
+        None => Vec::new(),
+    };
+    let inters = match &a.intermediates {
+        Some(p) => read_certs(p, "CERTIFICATE")?,
+        None => Vec::new(),
+    };
+    let result = Certificate::from_der(&cert_der).and_then(|cert| {
+        if a.roots.is_some() {
+            let anchors: Vec<Certificate<'_>> = roots.iter().filter_map(|d| Certificate::from_der(d).ok()).collect();
+            let ints: Vec<Certificate<'_>> = inters.iter().filter_map(|d| Certificate::from_der(d).ok()).collect();
+            validate(&cert, &ints, &anchors, &Options::new(Time::now(), Profile::DevId))?;
+        }
+        let key = iot_identity::provision::VerifyKey::from_public_key(&cert.public_key)?;
+        let challenge = claim::Challenge { nonce, account: &a.account };
+        let proof = claim::verify_response(&response, &key, &a.code, &challenge)?;
+        if cert.subject.serial_number() != Some(proof.serial) {
+            return Err(iot_identity::Error::WrongBinding("answer names another serial than the certificate"));
+        }
+        Ok(proof.serial.to_owned())
+    });
+    match result {
+        Ok(serial) => {
+            if a.json {
+                println!("{}", json!({"valid": true, "serial": serial, "account": a.account}));
+            } else {
+                println!("claimed: device {serial} for {}", a.account);
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(e) => {
+            if a.json {
+                println!("{}", json!({"valid": false, "account": a.account, "reason": e.to_string()}));
+            } else {
+                eprintln!("rejected: {e}");
+            }
+            Ok(Outcome::Rejected)
+        }
+    }
+}
+
+fn pin(a: &PinArgs) -> Result<Outcome, Failure> {
+    use base64ct::Encoding as _;
+    let der = one(&a.cert, "CERTIFICATE")?;
+    let cert = Certificate::from_der(&der).map_err(|e| Failure(format!("{}: {e}", a.cert.display())))?;
+    let digest = iot_identity::spki_sha256(&cert);
+    let pin = format!("sha256/{}", base64ct::Base64::encode_string(&digest));
+    let Some(list) = &a.check else {
+        if a.json {
+            println!("{}", json!({"pin": pin, "sha256": hex::encode(digest)}));
+        } else {
+            println!("{pin}");
+        }
+        return Ok(Outcome::Ok);
+    };
+    let text = String::from_utf8_lossy(&keys::read(list)?).into_owned();
+    let mut pins = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let bytes = match line.strip_prefix("sha256/") {
+            Some(b64) => base64ct::Base64::decode_vec(b64).ok(),
+            None => hex::decode(line).ok(),
+        };
+        let d: [u8; 32] = bytes
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| Failure(format!("{}: not a SHA-256 pin: {line}", list.display())))?;
+        pins.push(d);
+    }
+    let pinned = iot_identity::PinSet::new(&pins).check(&cert).is_ok();
+    if a.json {
+        println!("{}", json!({"pin": pin, "sha256": hex::encode(digest), "pinned": pinned}));
+    } else if pinned {
+        println!("pinned: {pin}");
+    } else {
+        eprintln!("not pinned: {pin}");
+    }
+    Ok(if pinned { Outcome::Ok } else { Outcome::Rejected })
 }
 
 /// Every certificate in a PEM file, or the file itself when it is DER.

@@ -146,7 +146,8 @@ fn demo_runs_every_step() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("demo complete"), "{text}");
-    assert_eq!(text.matches("rejected as expected").count(), 9, "{text}");
+    assert_eq!(text.matches("rejected as expected").count(), 11, "{text}");
+    assert!(text.contains("now belongs to owner@example"), "{text}");
     assert!(text.contains("validated under the devid profile"), "{text}");
     assert!(text.contains("EAR affirming"), "{text}");
     assert!(text.contains("replayed v1 manifest: rollback"), "{text}");
@@ -796,6 +797,126 @@ mod identity {
             &["identity", "issue", "--ca", "int.pem", "--ca-key", "root.key", "--csr", "dev.csr", "-o", "x.pem"],
         );
         assert_eq!(code(&out), 2);
+    }
+
+    /// Claiming end to end through the CLI: code at the factory, challenge in the cloud, answer on
+    /// the device, verification against the owner's code; a wrong code, a moved answer and another
+    /// device's certificate are refused (exit 1).
+    #[test]
+    fn claim_and_pin() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        let run = |args: &[&str]| {
+            let out = iot(p, args);
+            (code(&out), out)
+        };
+        let ok = |args: &[&str]| {
+            let (c, out) = run(args);
+            assert_eq!(c, 0, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out
+        };
+        ok(&["identity", "ca", "--subject", "Root", "-o", "root.pem", "--key-out", "root.key"]);
+        for (key, serial, pem) in [("dev.key", "SN-1", "dev.pem"), ("other.key", "SN-2", "other.pem")] {
+            ok(&["identity", "csr", "--key", key, "--serial", serial, "-o", "x.csr"]);
+            ok(&["identity", "issue", "--ca", "root.pem", "--ca-key", "root.key", "--csr", "x.csr", "-o", pem]);
+        }
+        let out = ok(&["identity", "claim", "code", "--hash-out", "code.hash", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let code_text = v["code"].as_str().unwrap().to_owned();
+        assert_eq!(code_text.len(), 32);
+        assert_eq!(std::fs::read_to_string(p.join("code.hash")).unwrap().trim(), v["hash"].as_str().unwrap());
+        // the same code always gives the same hash, whatever the case
+        let out = ok(&["identity", "claim", "code", "--code", &code_text.to_lowercase(), "--json"]);
+        let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(again["hash"], v["hash"]);
+
+        let out = ok(&["identity", "claim", "challenge", "--account", "acct-1", "--json"]);
+        let ch: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let nonce = ch["nonce"].as_str().unwrap().to_owned();
+        assert_eq!(nonce.len(), 32);
+        ok(&[
+            "identity",
+            "claim",
+            "respond",
+            "--key",
+            "dev.key",
+            "--code-hash",
+            "code.hash",
+            "--serial",
+            "SN-1",
+            "--account",
+            "acct-1",
+            "--nonce",
+            &nonce,
+            "-o",
+            "answer.cose",
+        ]);
+        let verify = |cert: &str, code_arg: &str, account: &str| {
+            let (c, out) = run(&[
+                "identity",
+                "claim",
+                "verify",
+                "--cert",
+                cert,
+                "--roots",
+                "root.pem",
+                "--code",
+                code_arg,
+                "--account",
+                account,
+                "--nonce",
+                &nonce,
+                "answer.cose",
+                "--json",
+            ]);
+            (c, serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap())
+        };
+        let (c, v) = verify("dev.pem", &code_text, "acct-1");
+        assert_eq!(c, 0, "{v}");
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["serial"], "SN-1");
+        let wrong_code = "0000-0000-0000-0000-0000-0000-00";
+        for (cert, code_arg, account, reason) in [
+            ("dev.pem", wrong_code, "acct-1", "claim code"),
+            ("dev.pem", code_text.as_str(), "acct-2", "another challenge"),
+            ("other.pem", code_text.as_str(), "acct-1", "cose"),
+        ] {
+            let (c, v) = verify(cert, code_arg, account);
+            assert_eq!(c, 1, "{v}");
+            assert_eq!(v["valid"], false);
+            assert!(v["reason"].as_str().unwrap().contains(reason), "{v}");
+        }
+        let (c, _) = run(&[
+            "identity",
+            "claim",
+            "verify",
+            "--cert",
+            "dev.pem",
+            "--code",
+            &code_text,
+            "--account",
+            "acct-1",
+            "--nonce",
+            "abcd",
+            "answer.cose",
+        ]);
+        assert_eq!(c, 2, "a malformed nonce is a usage error");
+
+        // pins: print, then check against a list that has it and one that does not
+        let out = ok(&["identity", "pin", "dev.pem", "--json"]);
+        let pin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let pin_text = pin["pin"].as_str().unwrap().to_owned();
+        assert!(pin_text.starts_with("sha256/"));
+        std::fs::write(p.join("pins.txt"), format!("# fleet servers\n{pin_text}\n")).unwrap();
+        std::fs::write(p.join("hexpins.txt"), format!("{}\n", pin["sha256"].as_str().unwrap())).unwrap();
+        let out = ok(&["identity", "pin", "dev.pem", "--check", "pins.txt", "--json"]);
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["pinned"], true);
+        ok(&["identity", "pin", "dev.pem", "--check", "hexpins.txt"]);
+        let (c, _) = run(&["identity", "pin", "other.pem", "--check", "pins.txt"]);
+        assert_eq!(c, 1);
+        std::fs::write(p.join("bad.txt"), "not-a-pin\n").unwrap();
+        let (c, _) = run(&["identity", "pin", "dev.pem", "--check", "bad.txt"]);
+        assert_eq!(c, 2);
     }
 
     /// The Matter profile over the public DAC vectors, through the CLI.
