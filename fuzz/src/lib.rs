@@ -496,6 +496,19 @@ pub fn identity_token(data: &[u8]) {
     let _ = verify_response(data, &key, "0000-0000-0000-0000-0000-0000-00", &challenge);
 }
 
+/// FDO ownership vouchers: decode one, decode a concatenation, verify.
+pub fn identity_fdo(data: &[u8]) {
+    use iot_identity::fdo::Voucher;
+    if let Ok(v) = Voucher::decode(data) {
+        let _ = v.device_certificates().count();
+        let _ = v.manufacturer_key.public_key_info();
+        let _ = v.verify();
+    }
+    for v in Voucher::decode_all(data).take(4).flatten() {
+        let _ = v.verify();
+    }
+}
+
 /// Sealed-credential opening: any blob, under a fixed secret, label and version, in a second
 /// buffer and in place.
 pub fn identity_sealed(data: &[u8]) {

@@ -305,6 +305,11 @@ fn replay_identity_token() {
 }
 
 #[test]
+fn replay_identity_fdo() {
+    replay("identity_fdo", iot_fuzz::identity_fdo);
+}
+
+#[test]
 fn replay_identity_sealed() {
     replay("identity_sealed", iot_fuzz::identity_sealed);
 }
@@ -370,6 +375,67 @@ fn write_identity_seeds() {
     let mut buf = [0u8; 512];
     let n = iot_identity::claim::respond(&code, &challenge, "SN-1", &service, &mut buf).unwrap();
     w("identity_token", "claim-response.cose", &buf[..n]);
+    w("identity_fdo", "two-owners.ov", &fdo_voucher(&dev, &[key(5), key(6), key(7)]));
+}
+
+/// An FDO 1.1 voucher made here (not one of the shared vectors): header with a P-256 manufacturer
+/// key (`keys[0]`), an HMAC-SHA256 placeholder, the device certificate, and one entry per further
+/// key, each signed by the key before it, with the hashes FDO defines.
+fn fdo_voucher(device_cert: &[u8], keys: &[iot_cose::p256::ecdsa::SigningKey]) -> Vec<u8> {
+    use iot_cose::cbor::Encoder;
+    use sha2::{Digest, Sha256};
+    let spki = |k: &iot_cose::p256::ecdsa::SigningKey| {
+        let mut buf = [0u8; 128];
+        let n = iot_identity::public_key_der(k, &mut buf).unwrap();
+        buf[..n].to_vec()
+    };
+    let key_item = |e: &mut Encoder<&mut Vec<u8>>, k: &iot_cose::p256::ecdsa::SigningKey| {
+        e.array(3).unwrap().uint(10).unwrap().uint(1).unwrap().bytes(&spki(k)).unwrap();
+    };
+    let guid = [0x42u8; 16];
+    let info = "fuzz device";
+    let mut header = Vec::new();
+    {
+        let mut e = Encoder::new(&mut header);
+        e.array(6).unwrap().uint(101).unwrap().bytes(&guid).unwrap();
+        e.array(1).unwrap().array(1).unwrap().array(2).unwrap().uint(5).unwrap().bytes(b"rv.example").unwrap();
+        e.str(info).unwrap();
+        key_item(&mut e, &keys[0]);
+        e.array(2).unwrap().int(-16).unwrap().bytes(&Sha256::digest(device_cert)).unwrap();
+    }
+    let mut hmac = Vec::new();
+    Encoder::new(&mut hmac).array(2).unwrap().uint(5).unwrap().bytes(&[0u8; 32]).unwrap();
+    let mut hdr_info = Sha256::new();
+    hdr_info.update(guid);
+    hdr_info.update(info.as_bytes());
+    let hdr_info = hdr_info.finalize();
+    let mut prev: Vec<u8> = [header.as_slice(), hmac.as_slice()].concat();
+    let mut entries = Vec::new();
+    for pair in keys.windows(2) {
+        let mut payload = Vec::new();
+        {
+            let mut e = Encoder::new(&mut payload);
+            e.array(4).unwrap();
+            e.array(2).unwrap().int(-16).unwrap().bytes(&Sha256::digest(&prev)).unwrap();
+            e.array(2).unwrap().int(-16).unwrap().bytes(&hdr_info).unwrap();
+            e.null().unwrap();
+            key_item(&mut e, &pair[1]);
+        }
+        let entry = iot_cose::Sign1Builder::new(&payload).sign(&pair[0]).unwrap();
+        prev = entry.clone();
+        entries.push(entry);
+    }
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out);
+    e.array(5).unwrap().uint(101).unwrap().bytes(&header).unwrap().raw(&hmac).unwrap();
+    e.array(1).unwrap().bytes(device_cert).unwrap();
+    e.array(entries.len()).unwrap();
+    for entry in &entries {
+        e.raw(entry).unwrap();
+    }
+    let v = iot_identity::fdo::Voucher::decode(&out).unwrap();
+    assert_eq!(v.verify().unwrap().entries, keys.len() - 1);
+    out
 }
 
 /// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.

@@ -120,6 +120,14 @@ pub enum Error {
     /// The certificate or its key is revoked (CRL or deny list).
     #[error("revoked")]
     Revoked,
+    /// An FDO voucher of a protocol version other than 1.1 (protocol 101).
+    #[error("unsupported protocol version {major}.{minor}")]
+    UnsupportedProtocol {
+        /// Major version (1 for protocol 100 and 101).
+        major: u8,
+        /// Minor version.
+        minor: u8,
+    },
     /// Revocation was required but no CRL (or other source) covers the certificate.
     #[error("revocation status unknown")]
     RevocationUnknown,

@@ -12,6 +12,8 @@ pub mod cert;
 pub mod claim;
 pub mod crl;
 pub mod der;
+#[cfg(any(feature = "p256", feature = "ed25519"))]
+pub mod fdo;
 pub mod issue;
 pub mod oid;
 pub mod path;
