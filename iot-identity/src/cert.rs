@@ -365,14 +365,7 @@ impl<'a> Certificate<'a> {
     /// [`Error::UnsupportedVersion`], [`Error::InvalidTime`], [`Error::DuplicateExtension`], or
     /// [`Error::LimitExceeded`] for more than [`MAX_EXTENSIONS`] extensions.
     pub fn from_der(der: &'a [u8]) -> Result<Self> {
-        let mut outer = Reader::new(der);
-        let cert = outer.read(tag::SEQUENCE)?;
-        outer.finish()?;
-        let mut c = Reader::new(cert);
-        let tbs = c.read_tlv(tag::SEQUENCE)?;
-        let outer_alg = c.read_tlv(tag::SEQUENCE)?;
-        let signature = c.read_bit_string_octets()?;
-        c.finish()?;
+        let (tbs, outer_alg, signature) = crate::der::signed_envelope(der)?;
 
         let mut t = Reader::new(tbs.value);
         let version = match t.read_optional(tag::context(0))? {
@@ -562,31 +555,7 @@ fn check_general_names(contents: &[u8], allow_empty: bool) -> Result<()> {
 
 fn parse_extensions(contents: &[u8]) -> Result<Extensions<'_>> {
     let mut out = Extensions::default();
-    let mut seen: [&[u8]; MAX_EXTENSIONS] = [&[]; MAX_EXTENSIONS];
-    let mut r = Reader::new(contents);
-    while !r.is_empty() {
-        let (id, critical, value) = r.nested(tag::SEQUENCE, |e| {
-            let id = e.read(tag::OID)?;
-            let critical = if e.peek_tag() == Some(tag::BOOLEAN) {
-                let c = e.read_bool()?;
-                if !c {
-                    // DER: the DEFAULT FALSE value is never encoded.
-                    return Err(Error::Malformed("extension: explicit critical FALSE"));
-                }
-                c
-            } else {
-                false
-            };
-            let value = e.read(tag::OCTET_STRING)?;
-            Ok((id, critical, value))
-        })?;
-        let slot = seen.get_mut(out.count).ok_or(Error::LimitExceeded("extensions"))?;
-        *slot = id;
-        if seen.iter().take(out.count).any(|s| *s == id) {
-            return Err(Error::DuplicateExtension);
-        }
-        out.count = out.count.saturating_add(1);
-        let mut v = Reader::new(value);
+    let count = crate::der::for_each_extension::<MAX_EXTENSIONS>(contents, "extensions", |id, critical, v| {
         match id {
             oid::EXT_BASIC_CONSTRAINTS => {
                 let bc = v.nested(tag::SEQUENCE, |s| {
@@ -690,8 +659,9 @@ fn parse_extensions(contents: &[u8]) -> Result<Extensions<'_>> {
                 }
             }
         }
-        v.finish()?;
-    }
+        Ok(())
+    })?;
+    out.count = count;
     Ok(out)
 }
 

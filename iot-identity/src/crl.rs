@@ -29,7 +29,7 @@
 //! ```
 
 use crate::cert::{KeyUsage, Name, SignatureAlgorithm};
-use crate::der::{Reader, Writer, check_integer, tag};
+use crate::der::{Reader, Writer, check_integer, for_each_extension, signed_envelope, tag};
 use crate::issue::{extension, sign_tail};
 use crate::path::RevocationCheck;
 use crate::sig::Signer;
@@ -206,14 +206,7 @@ impl<'a> Crl<'a> {
     /// a critical extension this crate does not process or a delta / indirect / reason-partitioned
     /// CRL, [`Error::DuplicateExtension`], [`Error::InvalidTime`], [`Error::LimitExceeded`].
     pub fn from_der(der: &'a [u8]) -> Result<Self> {
-        let mut outer = Reader::new(der);
-        let list = outer.read(tag::SEQUENCE)?;
-        outer.finish()?;
-        let mut c = Reader::new(list);
-        let tbs = c.read_tlv(tag::SEQUENCE)?;
-        let outer_alg = c.read_tlv(tag::SEQUENCE)?;
-        let signature = c.read_bit_string_octets()?;
-        c.finish()?;
+        let (tbs, outer_alg, signature) = signed_envelope(der)?;
 
         let mut t = Reader::new(tbs.value);
         // version: v2 (1) is required, since a conforming CRL carries cRLNumber.
@@ -349,7 +342,7 @@ fn parse_entry(entry: &[u8]) -> Result<Revoked<'_>> {
         if exts.is_empty() {
             return Err(Error::Malformed("crl entry: empty extensions"));
         }
-        for_each_extension(exts, |id, critical, v| {
+        for_each_extension::<MAX_CRL_EXTENSIONS>(exts, "crl extensions", |id, critical, v| {
             match id {
                 oid::EXT_REASON_CODE => {
                     let code = v.read(tag::ENUMERATED)?;
@@ -383,7 +376,7 @@ fn parse_crl_extensions(exts: &[u8]) -> Result<CrlExtensions<'_>> {
     let mut number = None;
     let mut aki = None;
     let mut scope = Scope::default();
-    for_each_extension(exts, |id, critical, v| {
+    for_each_extension::<MAX_CRL_EXTENSIONS>(exts, "crl extensions", |id, critical, v| {
         match id {
             oid::EXT_CRL_NUMBER => {
                 if critical {
@@ -440,41 +433,6 @@ fn read_flag(r: &mut Reader<'_>, n: u8) -> Result<bool> {
         Some([0xff]) => Ok(true),
         Some(_) => Err(Error::Malformed("crl: issuingDistributionPoint flag")),
     }
-}
-
-/// Walks an Extensions SEQUENCE's contents, refusing duplicates and more than
-/// `MAX_CRL_EXTENSIONS`; `f` gets the OID, the criticality and a reader over extnValue, which it
-/// must consume.
-fn for_each_extension<'a>(
-    contents: &'a [u8],
-    mut f: impl FnMut(&'a [u8], bool, &mut Reader<'a>) -> Result<()>,
-) -> Result<()> {
-    let mut seen: [&[u8]; MAX_CRL_EXTENSIONS] = [&[]; MAX_CRL_EXTENSIONS];
-    let mut count = 0usize;
-    let mut r = Reader::new(contents);
-    while !r.is_empty() {
-        let (id, critical, value) = r.nested(tag::SEQUENCE, |e| {
-            let id = e.read(tag::OID)?;
-            let critical = if e.peek_tag() == Some(tag::BOOLEAN) {
-                if !e.read_bool()? {
-                    return Err(Error::Malformed("extension: explicit critical FALSE"));
-                }
-                true
-            } else {
-                false
-            };
-            Ok((id, critical, e.read(tag::OCTET_STRING)?))
-        })?;
-        if seen.iter().take(count).any(|s| *s == id) {
-            return Err(Error::DuplicateExtension);
-        }
-        *seen.get_mut(count).ok_or(Error::LimitExceeded("crl extensions"))? = id;
-        count = count.saturating_add(1);
-        let mut v = Reader::new(value);
-        f(id, critical, &mut v)?;
-        v.finish()?;
-    }
-    Ok(())
 }
 
 /// Whether the cRLDistributionPoints contents carry a DistributionPoint whose name is `dp`.

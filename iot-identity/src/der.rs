@@ -240,6 +240,60 @@ pub(crate) fn check_integer(v: &[u8]) -> Result<()> {
     }
 }
 
+/// The envelope every signed X.509 structure shares (certificate, CRL, CSR):
+/// `SEQUENCE { tbs SEQUENCE, signatureAlgorithm SEQUENCE, signature BIT STRING }` filling `der`.
+/// Returns the to-be-signed element, the algorithm element and the signature octets.
+pub(crate) fn signed_envelope(der: &[u8]) -> Result<(Tlv<'_>, Tlv<'_>, &[u8])> {
+    let mut outer = Reader::new(der);
+    let body = outer.read(tag::SEQUENCE)?;
+    outer.finish()?;
+    let mut r = Reader::new(body);
+    let tbs = r.read_tlv(tag::SEQUENCE)?;
+    let alg = r.read_tlv(tag::SEQUENCE)?;
+    let signature = r.read_bit_string_octets()?;
+    r.finish()?;
+    Ok((tbs, alg, signature))
+}
+
+/// Walks the contents of an Extensions SEQUENCE (certificate, CRL, CRL entry): each
+/// `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`,
+/// refusing an explicitly encoded FALSE, more than `N` extensions (`LimitExceeded(what)`) and
+/// duplicates. `f` gets the OID, the criticality and a reader over extnValue, which it must
+/// consume. Returns the number of extensions.
+pub(crate) fn for_each_extension<'a, const N: usize>(
+    contents: &'a [u8],
+    what: &'static str,
+    mut f: impl FnMut(&'a [u8], bool, &mut Reader<'a>) -> Result<()>,
+) -> Result<usize> {
+    let mut seen: [&[u8]; N] = [&[]; N];
+    let mut count = 0usize;
+    let mut r = Reader::new(contents);
+    while !r.is_empty() {
+        let (id, critical, value) = r.nested(tag::SEQUENCE, |e| {
+            let id = e.read(tag::OID)?;
+            let critical = if e.peek_tag() == Some(tag::BOOLEAN) {
+                if !e.read_bool()? {
+                    // DER: the DEFAULT FALSE value is never encoded.
+                    return Err(Error::Malformed("extension: explicit critical FALSE"));
+                }
+                true
+            } else {
+                false
+            };
+            Ok((id, critical, e.read(tag::OCTET_STRING)?))
+        })?;
+        *seen.get_mut(count).ok_or(Error::LimitExceeded(what))? = id;
+        if seen.iter().take(count).any(|s| *s == id) {
+            return Err(Error::DuplicateExtension);
+        }
+        count = count.saturating_add(1);
+        let mut v = Reader::new(value);
+        f(id, critical, &mut v)?;
+        v.finish()?;
+    }
+    Ok(count)
+}
+
 /// The value of minimal non-negative INTEGER contents that fit a `u64`.
 pub(crate) fn uint_value(v: &[u8]) -> Result<u64> {
     if v.first().is_some_and(|b| *b >= 0x80) {

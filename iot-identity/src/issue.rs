@@ -146,14 +146,8 @@ impl<'a> Csr<'a> {
     /// # Errors
     /// [`Error::Der`], [`Error::Malformed`] or [`Error::UnsupportedVersion`].
     pub fn from_der(der: &'a [u8]) -> Result<Self> {
-        let mut outer = Reader::new(der);
-        let body = outer.read(tag::SEQUENCE)?;
-        outer.finish()?;
-        let mut r = Reader::new(body);
-        let info = r.read_tlv(tag::SEQUENCE)?;
-        let alg = r.read(tag::SEQUENCE)?;
-        let signature = r.read_bit_string_octets()?;
-        r.finish()?;
+        let (info, alg, signature) = crate::der::signed_envelope(der)?;
+        let alg = alg.value;
         let mut i = Reader::new(info.value);
         if i.read_u64()? != 0 {
             return Err(Error::UnsupportedVersion);
