@@ -130,9 +130,151 @@ fn web_rules(cert: &Certificate<'_>, role: Role, self_signed: bool) -> Result<()
             if cert.extended_key_usages().any(|k| k == oid::KP_ANY) {
                 return Err(bad("anyExtendedKeyUsage in a subscriber certificate"));
             }
+            // The TLS Baseline Requirements govern server certificates; a device's client-auth
+            // DevID (commonName, no SAN) is outside them.
+            if cert.extended_key_usages().any(|k| k == oid::KP_SERVER_AUTH) {
+                common_name_in_san(cert)?;
+            }
         }
     }
     Ok(())
+}
+
+/// BR 7.1.4.3: a TLS server certificate's commonName, if present, is exactly one entry, byte for byte one of
+/// the SAN values: a dNSName as written, or an iPAddress in its canonical text (dotted decimal,
+/// RFC 5952 for IPv6).
+fn common_name_in_san(cert: &Certificate<'_>) -> Result<()> {
+    let mut cns = cert.subject.attributes().filter(|a| a.oid == oid::AT_COMMON_NAME);
+    let Some(cn) = cns.next() else { return Ok(()) };
+    if cns.next().is_some() {
+        return Err(bad("more than one commonName in a subscriber certificate"));
+    }
+    let found = cert.subject_alt_names().any(|name| match name {
+        GeneralName::Dns(d) => d == cn.value,
+        GeneralName::Ip(ip) => {
+            let mut buf = [0u8; 39];
+            ip_text(ip, &mut buf).is_some_and(|t| t == cn.value)
+        }
+        _ => false,
+    });
+    if found { Ok(()) } else { Err(bad("subscriber commonName is not one of its subjectAltName values")) }
+}
+
+/// The canonical text of a 4- or 16-byte address: dotted decimal, or RFC 5952 (lower case, no
+/// leading zeros, the first longest run of two or more zero groups as `::`).
+fn ip_text<'b>(ip: &[u8], buf: &'b mut [u8; 39]) -> Option<&'b [u8]> {
+    struct Out<'b> {
+        buf: &'b mut [u8; 39],
+        len: usize,
+    }
+    impl Out<'_> {
+        fn push(&mut self, b: u8) -> Option<()> {
+            *self.buf.get_mut(self.len)? = b;
+            self.len = self.len.checked_add(1)?;
+            Some(())
+        }
+        fn num(&mut self, v: u16, radix: u16) -> Option<()> {
+            let mut digits = [0u8; 5];
+            let mut n = 0usize;
+            let mut v = v;
+            loop {
+                *digits.get_mut(n)? = b"0123456789abcdef".get(usize::from(v.checked_rem(radix)?)).copied()?;
+                n = n.checked_add(1)?;
+                v = v.checked_div(radix)?;
+                if v == 0 {
+                    break;
+                }
+            }
+            for d in digits.get(..n)?.iter().rev() {
+                self.push(*d)?;
+            }
+            Some(())
+        }
+    }
+    let mut out = Out { buf, len: 0 };
+    match ip.len() {
+        4 => {
+            for (i, b) in ip.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.')?;
+                }
+                out.num(u16::from(*b), 10)?;
+            }
+        }
+        16 => {
+            let mut groups = [0u16; 8];
+            for (g, pair) in groups.iter_mut().zip(ip.chunks_exact(2)) {
+                *g = u16::from_be_bytes([*pair.first()?, *pair.get(1)?]);
+            }
+            // the first longest run of at least two zero groups
+            let (mut best, mut best_len, mut run, mut run_len) = (0usize, 0usize, 0usize, 0usize);
+            for (i, g) in groups.iter().enumerate() {
+                if *g == 0 {
+                    if run_len == 0 {
+                        run = i;
+                    }
+                    run_len = run_len.checked_add(1)?;
+                    if run_len > best_len {
+                        (best, best_len) = (run, run_len);
+                    }
+                } else {
+                    run_len = 0;
+                }
+            }
+            let skip = if best_len >= 2 { best..best.checked_add(best_len)? } else { 8..8 };
+            let mut i = 0usize;
+            while i < 8 {
+                if i == skip.start && !skip.is_empty() {
+                    out.push(b':')?;
+                    out.push(b':')?;
+                    i = skip.end;
+                    continue;
+                }
+                if i > 0 && i != skip.end {
+                    out.push(b':')?;
+                }
+                out.num(*groups.get(i)?, 16)?;
+                i = i.checked_add(1)?;
+            }
+        }
+        _ => return None,
+    }
+    let len = out.len;
+    out.buf.get(..len)
+}
+
+#[cfg(test)]
+mod ip_text_tests {
+    #![allow(clippy::unwrap_used, clippy::std_instead_of_core, clippy::std_instead_of_alloc, reason = "test code")]
+    use super::ip_text;
+
+    fn text(ip: &[u8]) -> std::string::String {
+        let mut buf = [0u8; 39];
+        std::string::String::from_utf8(ip_text(ip, &mut buf).unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn canonical_ip_text() {
+        assert_eq!(text(&[192, 168, 1, 1]), "192.168.1.1");
+        assert_eq!(text(&[0, 0, 0, 0]), "0.0.0.0");
+        let v6 = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+        // RFC 5952 section 4 examples; std's Display follows RFC 5952 too
+        for s in [
+            "2001:db8::1",
+            "2001:db8:0:1:1:1:1:1",
+            "2001:0:0:1::1",
+            "2001:db8::8a2e:370:7334",
+            "::",
+            "::1",
+            "1::",
+            "2001:db8:0:0:1::1",
+        ] {
+            let want = std::format!("{}", s.parse::<std::net::Ipv6Addr>().unwrap());
+            assert_eq!(text(&v6(s)), want, "{s}");
+        }
+        assert_eq!(text(&v6("2001:db8:0:0:1:0:0:1")), "2001:db8::1:0:0:1");
+        assert!(ip_text(&[1, 2, 3], &mut [0u8; 39]).is_none());
+    }
 }
 
 /// The web profile's key rules: P-256, P-384, Ed25519, or RSA of 2048 to 8192 bits in whole bytes.

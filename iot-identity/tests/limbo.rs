@@ -200,21 +200,6 @@ fn report(name: &str, s: &Score) {
     }
 }
 
-/// CA/Browser Forum rules that no validator here enforces, because the suite's own leaves (with
-/// the generator's default `CN=example.com` beside other SANs) would break them: "the commonName
-/// must be one of the SAN values" (BR 7.1.4.3). All five reference validators accept these too.
-const KNOWN_WRONG_ACCEPTS: &[&str] = &[
-    "webpki::cn::ipv4-hex-mismatch",
-    "webpki::cn::ipv4-leading-zeros-mismatch",
-    "webpki::cn::ipv6-uppercase-mismatch",
-    "webpki::cn::ipv6-uncompressed-mismatch",
-    "webpki::cn::ipv6-non-rfc5952-mismatch",
-    "webpki::cn::punycode-not-in-san",
-    "webpki::cn::utf8-vs-punycode-mismatch",
-    "webpki::cn::not-in-san",
-    "webpki::cn::case-mismatch",
-];
-
 /// The single web profile follows the CA/B Forum, which allows a non-critical nameConstraints
 /// (`webpki::nc::permitted-dns-match-noncritical` must validate), so it also accepts the RFC 5280
 /// case that requires the extension to be critical.
@@ -225,24 +210,22 @@ const WEB_PROFILE_ALSO_ACCEPTS: &[&str] = &["rfc5280::nc::permitted-dns-match-no
 fn limbo_core_by_namespace() {
     let Some(s) = score(None) else { return };
     report("rfc5280 / webpki by namespace", &s);
-    let unexpected: Vec<_> = s.wrong_accepts.iter().filter(|w| !KNOWN_WRONG_ACCEPTS.contains(&w.as_str())).collect();
-    assert!(unexpected.is_empty(), "wrong accepts: {unexpected:?}");
+    // No wrong accept at all: the CA/B Forum commonName rule (BR 7.1.4.3) that the reference
+    // validators skip is enforced in the web profile.
+    assert!(s.wrong_accepts.is_empty(), "wrong accepts: {:?}", s.wrong_accepts);
     // pyca/cryptography 46 passes 147 of these, the best of the five reference validators.
     assert!(s.pass > 147, "score {} does not beat pyca/cryptography's 147", s.pass);
 }
 
 /// One profile for every case, as the reference harnesses run. The web profile alone also beats
-/// pyca, with only the documented wrong accepts (the CN cases and the one above); the RFC 5280 profile wrongly accepts only
+/// pyca, with only the one documented wrong accept above; the RFC 5280 profile wrongly accepts only
 /// `webpki::` cases (CA/B Forum rules it does not apply by design).
 #[test]
 fn limbo_core_single_profiles() {
     let Some(web) = score(Some(Profile::Webpki)) else { return };
     report(Profile::Webpki.name(), &web);
-    let unexpected: Vec<_> = web
-        .wrong_accepts
-        .iter()
-        .filter(|w| !KNOWN_WRONG_ACCEPTS.contains(&w.as_str()) && !WEB_PROFILE_ALSO_ACCEPTS.contains(&w.as_str()))
-        .collect();
+    let unexpected: Vec<_> =
+        web.wrong_accepts.iter().filter(|w| !WEB_PROFILE_ALSO_ACCEPTS.contains(&w.as_str())).collect();
     assert!(unexpected.is_empty(), "webpki profile wrong accepts: {unexpected:?}");
     assert!(web.pass > 147, "webpki profile score {} does not beat 147", web.pass);
     let Some(plain) = score(Some(Profile::Rfc5280)) else { return };
