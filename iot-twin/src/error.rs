@@ -119,6 +119,9 @@ pub enum Error {
         /// The stored version.
         actual: u64,
     },
+    /// An `If-Match` etag that is not the twin's (HTTP 412, Azure IoT Hub).
+    #[error("precondition failed: If-Match does not match the twin's etag")]
+    PreconditionFailed,
     /// The request breaks a service rule (HTTP 400).
     #[error("invalid request: {what}")]
     InvalidRequest {
@@ -136,12 +139,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status a cloud service answers for this error: 409 for a version conflict, 413 for
-    /// a document too large, 400 for the rest.
+    /// The HTTP status a cloud service answers for this error: 409 for a version conflict, 412 for
+    /// a failed `If-Match`, 413 for a document too large, 400 for the rest.
     #[must_use]
     pub fn http_status(&self) -> u16 {
         match self {
             Error::Conflict { .. } => 409,
+            Error::PreconditionFailed => 412,
             Error::TooLarge { .. } => 413,
             _ => 400,
         }
