@@ -6,6 +6,7 @@
 # stack = peak stack of one call, measured by running the entry on an emulated Cortex-M4F (QEMU
 # mps2-an386) with valid input (which must verify) and tampered input (which must not); see
 # src/bin/qemu.rs. Without qemu-system-arm (or with FOOTPRINT_NO_QEMU=1) it prints stack=unknown.
+# Entries that need a heap (../footprint-alloc) also print heap=<peak bytes allocated by the call>.
 # Toolchain: Debian's rustc-web + rust-web-src (rustc 1.96 with library sources, so -Zbuild-std
 # works offline) and binutils-arm-none-eabi; installed here when missing.
 set -euo pipefail
@@ -52,4 +53,28 @@ for e in "${ENTRIES[@]}"; do
   # Berkeley format: text (code + rodata), data, bss
   read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
   echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=${STACK[$e]:-unknown}"
+done
+
+# The device paths that need a heap (iot-twin): ../footprint-alloc, core + alloc, a 64 KiB arena
+# that is not counted in ram=; heap= is the allocator's high-water mark during the call on QEMU.
+ALLOC_DIR=../footprint-alloc
+ALLOC_ARENA=65536
+(cd "$ALLOC_DIR" && cargo build --release --locked -q -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
+  --target "$TARGET" >&2)
+declare -A HEAPS=()
+if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
+  (cd "$ALLOC_DIR" && RUSTFLAGS="-C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
+    cargo build --release --locked -q -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
+    --target "$TARGET" --target-dir target/qemu --features qemu --bin qemu >&2)
+  QEMU_OUT=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native -kernel "$ALLOC_DIR/target/qemu/$TARGET/release/qemu")
+  echo "$QEMU_OUT" >&2
+  grep -q '^qemu: all entry points correct' <<<"$QEMU_OUT" || { echo "qemu run (alloc probe) failed" >&2; exit 1; }
+  while read -r _ name bytes heap _; do STACK[$name]=$bytes; HEAPS[$name]=${heap#heap=}; done < <(grep '^stack ' <<<"$QEMU_OUT")
+fi
+ALLOC_LIB=$ALLOC_DIR/target/$TARGET/release/libiot_footprint_alloc.a
+for e in twin_device_apply_cbor; do
+  arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "$ALLOC_LIB" -o "$OUT/$e.elf"
+  read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
+  echo "footprint $e flash=$((text + data)) ram=$((data + bss - ALLOC_ARENA)) stack=${STACK[$e]:-unknown} heap=${HEAPS[$e]:-unknown}"
 done

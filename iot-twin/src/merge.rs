@@ -27,6 +27,17 @@ pub(crate) fn guard(v: &Value) -> Result<()> {
     if deeper_than(v, MAX_RECURSION) { Err(Error::TooDeep { depth: depth(v), limit: MAX_RECURSION }) } else { Ok(()) }
 }
 
+/// [`Error::TooDeep`] when `v`, placed `at` levels down, would nest deeper than
+/// [`MAX_RECURSION`] (a bounded check of a subtree about to be copied).
+pub(crate) fn guard_at(v: &Value, at: usize) -> Result<()> {
+    let room = MAX_RECURSION.saturating_sub(at);
+    if deeper_than(v, room) {
+        Err(Error::TooDeep { depth: at.saturating_add(depth(v)), limit: MAX_RECURSION })
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether `v` nests more than `limit` levels, without allocating; stops descending at the limit,
 /// so its own recursion is bounded by `limit`.
 fn deeper_than(v: &Value, limit: usize) -> bool {
@@ -75,6 +86,67 @@ fn merge(target: &mut Value, patch: &Value) {
             }
         }
     }
+}
+
+/// Applies `patch` to `target` (as [`apply`]) and returns what changed: the smallest merge patch
+/// from the old document to the new one, equal to `diff(old, new)`, computed during the merge
+/// without keeping a copy of the old document. This is the device's step: merge a desired-state
+/// patch into the local state, report exactly what it changed.
+///
+/// ```
+/// use iot_twin::{merge, serde_json::json};
+/// let mut state = json!({"fw": "1.0", "led": "on", "net": {"ch": 6}});
+/// let changed = merge::apply_reporting(&mut state, &json!({"fw": "2.0", "led": "on", "net": {"ch": 6, "x": null}}))?;
+/// assert_eq!(changed, json!({"fw": "2.0"}));
+/// # Ok::<(), iot_twin::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::TooDeep`] if the patch nests deeper than [`MAX_RECURSION`]; `target` is then unchanged.
+pub fn apply_reporting(target: &mut Value, patch: &Value) -> Result<Value> {
+    guard(patch)?;
+    match (target.is_object(), patch) {
+        (true, Value::Object(_)) => Ok(merge_reporting(target, patch).unwrap_or_else(|| Value::Object(Map::new()))),
+        // a non-object patch, or an object patch on a non-object target: the new value whole
+        _ => {
+            merge(target, patch);
+            Ok(target.clone())
+        }
+    }
+}
+
+/// Merges `patch` into `target`; returns the change as a merge patch, `None` for no change.
+fn merge_reporting(target: &mut Value, patch: &Value) -> Option<Value> {
+    let Value::Object(p) = patch else {
+        if equal(target, patch) {
+            *target = patch.clone();
+            return None;
+        }
+        *target = patch.clone();
+        return Some(patch.clone());
+    };
+    let Value::Object(t) = target else {
+        merge(target, patch);
+        return Some(target.clone());
+    };
+    let mut out = Map::new();
+    for (k, v) in p {
+        if v.is_null() {
+            if t.remove(k).is_some() {
+                out.insert(k.clone(), Value::Null);
+            }
+        } else if let Some(existing) = t.get_mut(k) {
+            if let Some(change) = merge_reporting(existing, v) {
+                out.insert(k.clone(), change);
+            }
+        } else {
+            let mut fresh = Value::Null;
+            merge(&mut fresh, v);
+            out.insert(k.clone(), fresh.clone());
+            t.insert(k.clone(), fresh);
+        }
+    }
+    if out.is_empty() { None } else { Some(Value::Object(out)) }
 }
 
 /// The smallest merge patch that turns `old` into `new`: members removed become `null`, changed

@@ -21,7 +21,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, PatchError, PointerError, Result};
 use crate::pointer::{Pointer, index};
-use crate::value::{depth, equal};
+use crate::value::equal;
+use core::cmp::Ordering;
 
 /// One operation (RFC 6902 section 4).
 #[derive(Debug, Clone, PartialEq)]
@@ -312,14 +313,10 @@ fn remove(doc: &mut Value, path: &Pointer) -> Result<Value, PatchError> {
 /// # Errors
 /// [`Error::TooDeep`] when either document nests deeper than [`crate::merge::MAX_RECURSION`].
 pub fn diff(old: &Value, new: &Value) -> Result<Patch> {
-    for v in [old, new] {
-        let d = depth(v);
-        if d > crate::merge::MAX_RECURSION {
-            return Err(Error::TooDeep { depth: d, limit: crate::merge::MAX_RECURSION });
-        }
-    }
     let mut ops = Vec::new();
-    diff_into(old, new, &mut Vec::new(), &mut ops);
+    // The walk bounds its own recursion by the path length (no separate depth pass).
+    let join = maps_iterate_sorted();
+    diff_into(old, new, &mut Vec::new(), &mut ops, join)?;
     Ok(Patch(ops))
 }
 
@@ -342,10 +339,67 @@ fn ptr(tokens: &[Tok<'_>]) -> Pointer {
     )
 }
 
+/// Whether `serde_json::Map` iterates in sorted key order in this build (its default `BTreeMap`),
+/// rather than insertion order (when some crate turns on serde_json's `preserve_order`).
+fn maps_iterate_sorted() -> bool {
+    let mut m = Map::new();
+    m.insert(String::from("b"), Value::Null);
+    m.insert(String::from("a"), Value::Null);
+    m.keys().next().is_some_and(|k| k == "a")
+}
+
 /// Walks both trees once: containers recurse, only leaves (and array ends) are compared, and the
 /// path is a stack of borrowed tokens turned into a pointer only when an operation is emitted.
-fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &mut Vec<Op>) {
+/// Objects are joined in key order (one pass over both, no lookups) when maps iterate sorted.
+fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &mut Vec<Op>, join: bool) -> Result<()> {
+    if path.len() >= crate::merge::MAX_RECURSION {
+        return Err(Error::TooDeep { depth: path.len(), limit: crate::merge::MAX_RECURSION });
+    }
     match (old, new) {
+        (Value::Object(a), Value::Object(b)) if join => {
+            // One pass over both maps in key order, each step comparing two keys once. Removals
+            // go before this object's other operations (as the lookup walk below emits them).
+            let start = ops.len();
+            let mut removes = Vec::new();
+            let mut x = a.iter().peekable();
+            let mut remove = |k: &'a String, path: &mut Vec<Tok<'a>>| {
+                path.push(Tok::Key(k));
+                removes.push(Op::Remove { path: ptr(path) });
+                path.pop();
+            };
+            for (k, v) in b {
+                let mut old_value = None;
+                while let Some((ka, o)) = x.peek() {
+                    match ka.as_str().cmp(k.as_str()) {
+                        Ordering::Less => {
+                            remove(ka, path);
+                            x.next();
+                        }
+                        Ordering::Equal => {
+                            old_value = Some(*o);
+                            x.next();
+                            break;
+                        }
+                        Ordering::Greater => break,
+                    }
+                }
+                path.push(Tok::Key(k));
+                match old_value {
+                    Some(o) => diff_into(o, v, path, ops, join)?,
+                    None => {
+                        crate::merge::guard_at(v, path.len())?;
+                        ops.push(Op::Add { path: ptr(path), value: v.clone() });
+                    }
+                }
+                path.pop();
+            }
+            for (ka, _) in x {
+                remove(ka, path);
+            }
+            if !removes.is_empty() {
+                ops.splice(start..start, removes);
+            }
+        }
         (Value::Object(a), Value::Object(b)) => {
             for k in a.keys().filter(|k| !b.contains_key(*k)) {
                 path.push(Tok::Key(k));
@@ -355,13 +409,19 @@ fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &
             for (k, v) in b {
                 path.push(Tok::Key(k));
                 match a.get(k) {
-                    Some(o) => diff_into(o, v, path, ops),
-                    None => ops.push(Op::Add { path: ptr(path), value: v.clone() }),
+                    Some(o) => diff_into(o, v, path, ops, join)?,
+                    None => {
+                        crate::merge::guard_at(v, path.len())?;
+                        ops.push(Op::Add { path: ptr(path), value: v.clone() });
+                    }
                 }
                 path.pop();
             }
         }
         (Value::Array(a), Value::Array(b)) => {
+            // `equal` below recurses into elements: bound them first.
+            crate::merge::guard_at(old, path.len())?;
+            crate::merge::guard_at(new, path.len())?;
             let pre = a.iter().zip(b).take_while(|(x, y)| equal(x, y)).count();
             let (a_rest, b_rest) = (a.get(pre..).unwrap_or_default(), b.get(pre..).unwrap_or_default());
             let suf = a_rest.iter().rev().zip(b_rest.iter().rev()).take_while(|(x, y)| equal(x, y)).count();
@@ -375,7 +435,7 @@ fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &
             };
             for (i, (x, y)) in a_mid.iter().zip(b_mid).enumerate() {
                 path.push(Tok::Index(pre.saturating_add(i)));
-                diff_into(x, y, path, ops);
+                diff_into(x, y, path, ops, join)?;
                 path.pop();
             }
             let common = a_mid.len().min(b_mid.len());
@@ -385,13 +445,16 @@ fn diff_into<'a>(old: &'a Value, new: &'a Value, path: &mut Vec<Tok<'a>>, ops: &
             }
             // Extra new elements: insert in order before the common suffix.
             for (i, v) in b_mid.iter().enumerate().skip(common) {
+                crate::merge::guard_at(v, path.len())?;
                 ops.push(Op::Add { path: at(i, path), value: v.clone() });
             }
         }
         _ => {
             if !equal(old, new) {
+                crate::merge::guard_at(new, path.len())?;
                 ops.push(Op::Replace { path: ptr(path), value: new.clone() });
             }
         }
     }
+    Ok(())
 }

@@ -31,8 +31,37 @@ fn doc() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A merge patch: a document whose leaves may be `null` (deletions).
+fn merge_patch() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|i| json!(i)),
+        "[a-c]{0,3}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<String, Value>>())),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The device's step reports exactly `diff(old, new)` and leaves what `apply` leaves.
+    #[test]
+    fn apply_reporting_is_apply_then_diff(old in doc(), patch in merge_patch()) {
+        let mut expected = old.clone();
+        merge::apply(&mut expected, &patch).unwrap();
+        let want = merge::diff(&old, &expected).unwrap();
+        let mut state = old.clone();
+        let got = merge::apply_reporting(&mut state, &patch).unwrap();
+        prop_assert_eq!(&state, &expected);
+        prop_assert_eq!(got, want);
+    }
 
     #[test]
     fn merge_diff_then_apply_gives_new(old in doc(), new in doc()) {
@@ -209,6 +238,15 @@ fn merge_guards_recursion() {
     assert!(matches!(merge::apply(&mut t, &v), Err(Error::TooDeep { .. })));
     assert_eq!(t, json!({}));
     assert!(matches!(patch::diff(&json!({}), &v), Err(Error::TooDeep { .. })));
+    // the same depth reached by walking down both documents, and inside arrays
+    assert!(matches!(patch::diff(&v, &json!({"a": v.clone()})), Err(Error::TooDeep { .. })));
+    let arr = json!([v.clone()]);
+    assert!(matches!(patch::diff(&arr, &arr), Err(Error::TooDeep { .. })));
+    let mut w = json!(2);
+    for _ in 0..300 {
+        w = json!({ "a": w });
+    }
+    assert!(matches!(patch::diff(&v, &w), Err(Error::TooDeep { .. })));
 }
 
 /// The undo log restores the document for every kind of operation, moves included.
