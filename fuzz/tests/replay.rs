@@ -305,6 +305,11 @@ fn replay_identity_token() {
 }
 
 #[test]
+fn replay_attest_dice() {
+    replay("attest_dice", iot_fuzz::attest_dice);
+}
+
+#[test]
 fn replay_identity_fdo() {
     replay("identity_fdo", iot_fuzz::identity_fdo);
 }
@@ -438,12 +443,52 @@ fn fdo_voucher(device_cert: &[u8], keys: &[iot_cose::p256::ecdsa::SigningKey]) -
     out
 }
 
+/// A two-layer DICE chain made here from the all-zero UDS (Ed25519), length-prefixed as
+/// `attest_dice` reads it.
+fn write_dice_seed(root: &std::path::Path) {
+    use iot_attest::dice;
+    use iot_cose::PublicKey;
+    use iot_cose::cbor::Encoder;
+    let cert = |signer: &iot_cose::ed25519_dalek::SigningKey,
+                subject: &iot_cose::ed25519_dalek::SigningKey,
+                usage: u8| {
+        let id = |k: &iot_cose::ed25519_dalek::SigningKey| {
+            dice::dice_id(&PublicKey::Ed25519(k.verifying_key())).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let mut key = Vec::new();
+        let mut e = Encoder::new(&mut key);
+        e.map(3).unwrap().uint(1).unwrap().uint(1).unwrap().int(-1).unwrap().uint(6).unwrap();
+        e.int(-2).unwrap().bytes(subject.verifying_key().as_bytes()).unwrap();
+        let mut claims = Vec::new();
+        let mut e = Encoder::new(&mut claims);
+        e.map(6).unwrap().uint(1).unwrap().str(&id(signer)).unwrap().uint(2).unwrap().str(&id(subject)).unwrap();
+        e.int(-4_670_545).unwrap().bytes(&[7; 64]).unwrap().int(-4_670_551).unwrap().bytes(&[1]).unwrap();
+        e.int(-4_670_552).unwrap().bytes(&key).unwrap().int(-4_670_553).unwrap().bytes(&[usage]).unwrap();
+        iot_cose::Sign1Builder::new(&claims).tagged(false).sign(signer).unwrap()
+    };
+    let uds = dice::ed25519_key(&dice::key_seed(&[0; 32]));
+    let l1 = dice::ed25519_key(&[1; 32]);
+    let l2 = dice::ed25519_key(&[2; 32]);
+    let mut seed = Vec::new();
+    for c in [cert(&uds, &l1, 0x20), cert(&l1, &l2, 0)] {
+        seed.extend_from_slice(&u16::try_from(c.len()).unwrap().to_be_bytes());
+        seed.extend_from_slice(&c);
+    }
+    let uds_pub = PublicKey::Ed25519(uds.verifying_key());
+    let parts: Vec<&[u8]> = vec![&seed[2..2 + usize::from(u16::from_be_bytes([seed[0], seed[1]]))]];
+    assert!(dice::verify_chain(&uds_pub, &parts).is_ok());
+    let d = root.join("attest_dice");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("two-layers.bin"), &seed).unwrap();
+}
+
 /// Attestation seeds: PSA and EAT tokens, Mac0, a nested submodule token, a detached bundle, EARs.
 #[test]
 #[ignore = "writes the corpus; run by hand after a format change"]
 fn write_attest_seeds() {
     use iot_attest::{Ear, Eat, Measurement, Psa, SubmodOut};
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    write_dice_seed(&root);
     let key = iot_cose::p256::ecdsa::SigningKey::from_slice(&iot_fuzz::SEED_P256).unwrap();
     let ed = iot_cose::ed25519_dalek::SigningKey::from_bytes(&[0x19; 32]);
     let comps = [Measurement::of("BL2", "1.4.0", [0xf1; 32], b"bl2"), Measurement::of("app", "", [0; 32], b"app")];

@@ -8,6 +8,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod claims;
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub mod dice;
 pub mod keys;
 pub mod tpm;
 
