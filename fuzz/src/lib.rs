@@ -425,6 +425,15 @@ pub fn attest_dice(data: &[u8]) {
     }
 }
 
+/// CoRIM / CoMID reference values, unsigned (as read) and signed (verified with a fixed key).
+pub fn attest_corim(data: &[u8]) {
+    let _ = iot_attest::corim::reference_values(data, None);
+    if let Ok(k) = iot_cose::p256::ecdsa::SigningKey::from_slice(&SEED_P256) {
+        let key = iot_cose::KeyMaterial::Public(iot_cose::PrivateKey::P256(k).public_key());
+        let _ = iot_attest::corim::reference_values(data, Some(&key));
+    }
+}
+
 /// EAR decode and verify.
 pub fn attest_ear(data: &[u8]) {
     use iot_attest::Ear;

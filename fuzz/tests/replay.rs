@@ -305,6 +305,11 @@ fn replay_identity_token() {
 }
 
 #[test]
+fn replay_attest_corim() {
+    replay("attest_corim", iot_fuzz::attest_corim);
+}
+
+#[test]
 fn replay_attest_dice() {
     replay("attest_dice", iot_fuzz::attest_dice);
 }
@@ -443,6 +448,33 @@ fn fdo_voucher(device_cert: &[u8], keys: &[iot_cose::p256::ecdsa::SigningKey]) -
     out
 }
 
+/// CoRIMs made here: a CoMID with a PSA reference triple, the same in an unsigned CoRIM, and that
+/// CoRIM signed with the fuzz P-256 key.
+fn write_corim_seeds(root: &std::path::Path, key: &iot_cose::p256::ecdsa::SigningKey) {
+    use iot_cose::cbor::Encoder;
+    let mut comid = Vec::new();
+    let mut e = Encoder::new(&mut comid);
+    e.map(2).unwrap().uint(1).unwrap().map(1).unwrap().uint(0).unwrap().str("fuzz/comid").unwrap();
+    e.uint(4).unwrap().map(1).unwrap().uint(0).unwrap().array(1).unwrap().array(2).unwrap();
+    e.map(1).unwrap().uint(0).unwrap().map(1).unwrap().uint(0).unwrap().tag(560).unwrap().bytes(&[0x11; 32]).unwrap();
+    e.array(1).unwrap().map(2).unwrap().uint(0).unwrap().str("psa.software-component").unwrap();
+    e.uint(1).unwrap().map(3).unwrap();
+    e.uint(2).unwrap().array(1).unwrap().array(2).unwrap().uint(1).unwrap().bytes(&[0xa1; 32]).unwrap();
+    e.uint(11).unwrap().str("BL2").unwrap();
+    e.uint(13).unwrap().array(1).unwrap().tag(560).unwrap().bytes(&[0x5e; 32]).unwrap();
+    let mut corim = Vec::new();
+    let mut e = Encoder::new(&mut corim);
+    e.tag(501).unwrap().map(2).unwrap().uint(0).unwrap().bytes(&[1; 16]).unwrap();
+    e.uint(1).unwrap().array(1).unwrap().tag(506).unwrap().bytes(&comid).unwrap();
+    let signed = iot_cose::Sign1Builder::new(&corim).sign(key).unwrap();
+    assert_eq!(iot_attest::corim::reference_values(&comid, None).unwrap().components.len(), 1);
+    let d = root.join("attest_corim");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("comid.cbor"), &comid).unwrap();
+    std::fs::write(d.join("corim.cbor"), &corim).unwrap();
+    std::fs::write(d.join("signed-corim.cbor"), &signed).unwrap();
+}
+
 /// A two-layer DICE chain made here from the all-zero UDS (Ed25519), length-prefixed as
 /// `attest_dice` reads it.
 fn write_dice_seed(root: &std::path::Path) {
@@ -490,6 +522,7 @@ fn write_attest_seeds() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
     write_dice_seed(&root);
     let key = iot_cose::p256::ecdsa::SigningKey::from_slice(&iot_fuzz::SEED_P256).unwrap();
+    write_corim_seeds(&root, &key);
     let ed = iot_cose::ed25519_dalek::SigningKey::from_bytes(&[0x19; 32]);
     let comps = [Measurement::of("BL2", "1.4.0", [0xf1; 32], b"bl2"), Measurement::of("app", "", [0; 32], b"app")];
     let mut psa = Psa::new(&[0u8; 32], &[1u8; 33], &[0x11; 32], 1, 0x3000, &comps);

@@ -30,7 +30,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use hkdf::Hkdf;
-use hmac::{KeyInit as _, Mac as _};
 use iot_cose::cbor::{Decoder, Type};
 use iot_cose::{CoseKey, CoseSign1, KeyMaterial, PublicKey, VerifyOptions};
 use sha2::{Digest as _, Sha512};
@@ -340,6 +339,7 @@ pub fn ed25519_key(seed: &[u8; 32]) -> iot_cose::ed25519_dalek::SigningKey {
 /// [`Error::Invalid`] if 64 candidates in a row are out of range (probability 2^-2048).
 #[cfg(feature = "p256")]
 pub fn p256_key(seed: &[u8; 32]) -> Result<iot_cose::p256::ecdsa::SigningKey> {
+    use hmac::{KeyInit as _, Mac as _};
     let mac = |k: &[u8; 64], parts: &[&[u8]]| -> Result<[u8; 64]> {
         let mut m = hmac::Hmac::<Sha512>::new_from_slice(k)
             .map_err(|_| Error::Invalid { what: "DICE key seed", problem: "hmac key" })?;

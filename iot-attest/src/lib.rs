@@ -9,6 +9,8 @@ extern crate std;
 
 pub mod claims;
 #[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
+pub mod corim;
+#[cfg(all(feature = "alloc", any(feature = "p256", feature = "ed25519")))]
 pub mod dice;
 pub mod keys;
 pub mod tpm;

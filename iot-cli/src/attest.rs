@@ -105,9 +105,12 @@ pub(crate) struct AppraiseArgs {
     /// The device's public key (or symmetric key).
     #[arg(long)]
     key: PathBuf,
-    /// Reference values (JSON, see the iot-attest README).
+    /// Reference values: JSON (see the iot-attest README) or a CoRIM / CoMID (CBOR).
     #[arg(long)]
     reference: PathBuf,
+    /// The key that signed a signed CoRIM given as --reference.
+    #[arg(long)]
+    reference_key: Option<PathBuf>,
     /// The nonce the token must carry, hex.
     #[arg(long)]
     nonce: Option<String>,
@@ -410,8 +413,18 @@ fn verify(a: &VerifyArgs) -> Result<Outcome, Failure> {
 fn appraise(a: &AppraiseArgs) -> Result<Outcome, Failure> {
     let key = verification_key(&a.key)?;
     let token = keys::read(&a.token)?;
-    let text = std::fs::read_to_string(&a.reference).map_err(|e| Failure(format!("{}: {e}", a.reference.display())))?;
-    let refs = ReferenceValues::from_json(&text).map_err(|e| Failure(format!("{}: {e}", a.reference.display())))?;
+    let raw = keys::read(&a.reference)?;
+    let refs = if raw.trim_ascii_start().starts_with(b"{") {
+        ReferenceValues::from_json(&String::from_utf8_lossy(&raw))
+    } else {
+        let corim_key = a.reference_key.as_deref().map(keys::material).transpose()?;
+        iot_attest::corim::reference_values(&raw, corim_key.as_ref())
+    }
+    .map_err(|e| Failure(format!("{}: {e}", a.reference.display())))?;
+    if refs.components.is_empty() && refs.implementation_ids.is_empty() && refs.hwmodels.is_empty() {
+        // An appraisal against nothing would affirm any evidence.
+        return Err(Failure(format!("{}: no reference values", a.reference.display())));
+    }
     let nonce = a.nonce.as_deref().map(|n| unhex("--nonce", n)).transpose()?;
     let t = a.time.unwrap_or_else(now);
     let opts = options(nonce.as_deref(), None, t);

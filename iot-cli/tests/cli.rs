@@ -667,6 +667,24 @@ mod attest {
         assert_eq!(j["status"], "contraindicated");
         assert_eq!(j["submods"]["device"]["ear_trustworthiness_vector"]["instance-identity"], 99);
         assert!(j["reason"].is_string());
+
+        // CoRIM reference values (the draft's PSA CoMID): another implementation and other
+        // digests than this device's, so the hardware is not recognized; a CoRIM that does not
+        // decode is a usage error.
+        if let Some(vectors) = iot_test_vectors::area("attest") {
+            let corim = vectors.join("corim/draft-comid-psa-refval.cbor");
+            let out = iot(
+                d,
+                &["attest", "appraise", "--key", "p.pem", "--reference", corim.to_str().unwrap(), "t.cbor", "--json"],
+            );
+            assert_eq!(code(&out), 1, "{out:?}");
+            let j = json(&out);
+            assert_eq!(j["status"], "contraindicated");
+            assert_eq!(j["submods"]["device"]["ear_trustworthiness_vector"]["hardware"], 97);
+        }
+        std::fs::write(d.join("bad.corim"), [0xd9, 0x01, 0xf5, 0xa0]).unwrap();
+        let out = iot(d, &["attest", "appraise", "--key", "p.pem", "--reference", "bad.corim", "t.cbor"]);
+        assert_eq!(code(&out), 2);
     }
 
     #[test]
