@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 TARGET=thumbv7em-none-eabihf
-ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_process_es256
+ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_process_es256 manifest_report_sign_es256
          delta_apply_tiny delta_apply_standard attest_evidence_sign_es256 identity_csr_sign_es256 identity_validate_chain_es256 identity_sealed_open baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256 baseline_p256_sign)
 
 need=()

@@ -155,6 +155,16 @@ pub fn twin_cbor(data: &[u8]) {
     assert_eq!(iot_twin::cbor::to_vec(&back), enc, "encoding is not canonical");
 }
 
+/// SUIT report: decode, and verify as a signed report with a fixed key.
+pub fn manifest_report(data: &[u8]) {
+    use iot_manifest::report::Report;
+    let _ = Report::decode(data);
+    if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&FIXED_P256) {
+        let key = iot_cose::PublicKey::P256(*k.verifying_key());
+        let _ = Report::verify(data, &key);
+    }
+}
+
 /// SUIT envelope: decode; a fixed key never authenticates a fuzzed envelope; the unverified
 /// manifest decode and both renderers never panic; removing no member keeps the manifest digest.
 pub fn manifest_envelope(data: &[u8]) {

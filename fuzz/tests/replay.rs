@@ -154,6 +154,7 @@ fn replay_manifest_process() {
 #[test]
 #[ignore = "writes the corpus; run by hand after a format change"]
 fn write_manifest_seeds() {
+    write_report_seeds();
     use iot_manifest::Section;
     use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder, text_map};
     use iot_manifest::codes::{condition as c, directive as d};
@@ -305,6 +306,11 @@ fn replay_identity_token() {
 }
 
 #[test]
+fn replay_manifest_report() {
+    replay("manifest_report", iot_fuzz::manifest_report);
+}
+
+#[test]
 fn replay_attest_corim() {
     replay("attest_corim", iot_fuzz::attest_corim);
 }
@@ -446,6 +452,29 @@ fn fdo_voucher(device_cert: &[u8], keys: &[iot_cose::p256::ecdsa::SigningKey]) -
     let v = iot_identity::fdo::Voucher::decode(&out).unwrap();
     assert_eq!(v.verify().unwrap().entries, keys.len() - 1);
     out
+}
+
+/// SUIT reports made here: a success with a nonce, and a signed failure (fuzz P-256 key).
+fn write_report_seeds() {
+    use iot_manifest::report::{Recorder, sign_report, write_report};
+    use iot_manifest::{Error, Outcome, Record, Section, SuitDigest};
+    let mut rec = Recorder::<4>::new();
+    for (offset, outcome) in [(2, Outcome::Success), (9, Outcome::Failure(10))] {
+        rec.record(&Record { section: Section::Install, offset, component: 0, command: 3, policy: 15, outcome });
+    }
+    let digest = SuitDigest { alg: -16, bytes: &[0x44; 32] };
+    let mut ok = [0u8; 512];
+    let n = write_report("https://fw.example/a.suit", &digest, Some(b"nonce"), &rec, Ok(()), &mut ok).unwrap();
+    let err = Error::ConditionFailed { code: 3, section: Section::Install, offset: 9, component: Some(0) };
+    let mut fail = [0u8; 512];
+    let m = write_report("https://fw.example/a.suit", &digest, None, &rec, Err(&err), &mut fail).unwrap();
+    let key = iot_cose::p256::ecdsa::SigningKey::from_slice(&iot_fuzz::FIXED_P256).unwrap();
+    let mut signed = [0u8; 700];
+    let s = sign_report(&fail[..m], &key, &mut signed).unwrap();
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus").join("manifest_report");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("success.cbor"), &ok[..n]).unwrap();
+    std::fs::write(d.join("signed-failure.cose"), &signed[..s]).unwrap();
 }
 
 /// CoRIMs made here: a CoMID with a PSA reference triple, the same in an unsigned CoRIM, and that

@@ -8,7 +8,7 @@ use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, text_map};
 use iot_manifest::command::VendorId;
 use iot_manifest::{
     Component, Envelope, Error, Limits, Outcome as RecordOutcome, Platform, PlatformError, Processor, Record,
-    RollbackCounter, Section, VerifiedManifest, render,
+    RollbackCounter, Section, SuitDigest, VerifiedManifest, render,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,38 @@ pub(crate) enum ManifestCommand {
     Sever(SeverArgs),
     /// Run the device side against a directory-backed reference platform.
     Process(ProcessArgs),
+    /// SUIT reports (draft-ietf-suit-report): verify a device's signed report, or show one.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Verify a signed SUIT report with the device's key and print it.
+    Verify(ReportVerifyArgs),
+    /// Print a SUIT report (signed or not) WITHOUT verifying it.
+    Show(ReportShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportVerifyArgs {
+    /// The device's public key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The signed report (COSE_Sign1).
+    report: PathBuf,
+    /// Print one JSON object: valid, uri, manifest_digest, nonce, ok, reason, records.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportShowArgs {
+    /// The report (a SUIT_Report, or one inside a COSE_Sign1).
+    report: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +157,18 @@ pub(crate) struct ProcessArgs {
     /// Which procedure to run.
     #[arg(long, value_enum, default_value = "both")]
     procedure: Procedure,
+    /// Write a SUIT report of the run here (signed when --report-key is given).
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// The device key that signs the report.
+    #[arg(long, requires = "report")]
+    report_key: Option<PathBuf>,
+    /// The manifest URI the report names (default: the envelope's file name).
+    #[arg(long, requires = "report")]
+    report_uri: Option<String>,
+    /// A nonce for the report (hex), as the update server asked.
+    #[arg(long, requires = "report")]
+    report_nonce: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -137,6 +181,8 @@ pub(crate) fn run(cmd: ManifestCommand) -> Result<Outcome, Failure> {
         ManifestCommand::Show(a) => show(&a),
         ManifestCommand::Sever(a) => sever(&a),
         ManifestCommand::Process(a) => process(&a),
+        ManifestCommand::Report(ReportCommand::Verify(a)) => report_verify(&a),
+        ManifestCommand::Report(ReportCommand::Show(a)) => report_show(&a),
     }
 }
 
@@ -565,6 +611,9 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
     };
     let result = process_envelope(&bytes, &key, &mut platform, &mut counter, update, boot);
     let after = counter.get().unwrap_or(before);
+    if let Some(out) = &a.report {
+        write_report_file(a, out, &bytes, &platform.records, result.as_ref().map(|_| ()))?;
+    }
     let records: Vec<Value> = platform
         .records
         .iter()
@@ -608,4 +657,128 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
             Ok(Outcome::Rejected)
         }
     }
+}
+
+/// Writes the SUIT report of a `process` run (signed with `--report-key`).
+fn write_report_file(
+    a: &ProcessArgs,
+    out: &Path,
+    envelope: &[u8],
+    records: &[Record],
+    result: Result<(), &Error>,
+) -> Result<(), Failure> {
+    use iot_manifest::report::{Recorder, sign_report, write_report};
+    let mut recorder = Recorder::<64>::new();
+    for r in records {
+        recorder.record(r);
+    }
+    // A report names the manifest by digest; an envelope that did not even decode has none.
+    let digest = Envelope::decode(envelope).map(|e| e.manifest_digest()).unwrap_or([0; 32]);
+    let default_uri = a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let uri = a.report_uri.clone().unwrap_or(default_uri);
+    let nonce = a
+        .report_nonce
+        .as_deref()
+        .map(|n| hex::decode(n.trim()))
+        .transpose()
+        .map_err(|e| Failure(format!("--report-nonce: {e}")))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n =
+        write_report(&uri, &SuitDigest { alg: -16, bytes: &digest }, nonce.as_deref(), &recorder, result, &mut buf)?;
+    let report = buf.get(..n).ok_or_else(|| Failure("report".into()))?.to_vec();
+    let bytes = match &a.report_key {
+        Some(k) => {
+            let key = keys::private(k)?;
+            let mut signed = vec![0u8; n.saturating_add(256)];
+            let m = match &key {
+                PrivateKey::P256(k) => sign_report(&report, k, &mut signed)?,
+                PrivateKey::Ed25519(k) => sign_report(&report, k, &mut signed)?,
+                _ => return Err(Failure(format!("{}: unsupported key type", k.display()))),
+            };
+            signed.truncate(m);
+            signed
+        }
+        None => report,
+    };
+    keys::write(out, &bytes)
+}
+
+fn report_json(r: &iot_manifest::report::Report<'_>, valid: Option<bool>) -> Value {
+    use iot_manifest::report::ReportResult;
+    let records: Vec<Value> =
+        r.records.iter().map(|x| json!({"section": x.section, "offset": x.offset, "component": x.component})).collect();
+    let mut j = serde_json::Map::new();
+    if let Some(v) = valid {
+        j.insert("valid".into(), json!(v));
+    }
+    j.insert("uri".into(), json!(r.uri));
+    j.insert("manifest_digest".into(), json!(hex::encode(r.digest.bytes)));
+    j.insert("nonce".into(), json!(r.nonce.map(hex::encode)));
+    j.insert("records".into(), Value::Array(records));
+    match r.result {
+        ReportResult::Failure { code, record, reason } => {
+            j.insert("ok".into(), json!(false));
+            j.insert("reason".into(), json!(reason));
+            j.insert("code".into(), json!(code));
+            j.insert(
+                "failed_at".into(),
+                json!({"section": record.section, "offset": record.offset, "component": record.component}),
+            );
+        }
+        _ => {
+            j.insert("ok".into(), json!(true));
+        }
+    }
+    Value::Object(j)
+}
+
+fn print_report(r: &iot_manifest::report::Report<'_>, json_out: bool, valid: Option<bool>) {
+    use iot_manifest::report::ReportResult;
+    if json_out {
+        println!("{}", report_json(r, valid));
+        return;
+    }
+    println!("report for {} (manifest digest {})", r.uri, hex::encode(r.digest.bytes));
+    match r.result {
+        ReportResult::Failure { code, record, reason } => println!(
+            "  result: failed, reason {reason} (code {code}) at section {} offset {} component {}",
+            record.section, record.offset, record.component
+        ),
+        _ => println!("  result: success"),
+    }
+    println!("  {} records", r.records.len());
+}
+
+fn report_verify(a: &ReportVerifyArgs) -> Result<Outcome, Failure> {
+    let key = keys::public(&a.key)?;
+    let bytes = keys::read(&a.report)?;
+    match iot_manifest::report::Report::verify(&bytes, &key) {
+        Ok(r) => {
+            print_report(&r, a.json, Some(true));
+            Ok(Outcome::Ok)
+        }
+        Err(e) => {
+            if a.json {
+                println!("{}", json!({"valid": false, "reason": e.to_string()}));
+            } else {
+                eprintln!("rejected: {e}");
+            }
+            Ok(Outcome::Rejected)
+        }
+    }
+}
+
+fn report_show(a: &ReportShowArgs) -> Result<Outcome, Failure> {
+    let bytes = keys::read(&a.report)?;
+    let payload = match iot_cose::CoseSign1::decode(&bytes) {
+        Ok(m) => m.unverified_payload().map(<[u8]>::to_vec).unwrap_or_default(),
+        Err(_) => bytes.clone(),
+    };
+    let r =
+        iot_manifest::report::Report::decode(&payload).map_err(|e| Failure(format!("{}: {e}", a.report.display())))?;
+    if !a.json {
+        println!("UNVERIFIED");
+    }
+    print_report(&r, a.json, None);
+    Ok(Outcome::Ok)
 }

@@ -284,6 +284,77 @@ mod manifest {
         )
     }
 
+    /// `process --report` writes a signed SUIT report; `report verify` checks it with the device's
+    /// key, `report show` reads it unverified; a refused update is reported with its reason.
+    #[test]
+    fn process_reports() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        setup(1, d);
+        let dev = tempfile::tempdir().unwrap();
+        keygen(dev.path(), "ES256");
+        let dev_key = dev.path().join("k.pem");
+        let dev_pub = dev.path().join("p.pem");
+        let with_report = |vendor: &str, out_file: &str| {
+            let mut args = vec![
+                "manifest",
+                "process",
+                "--key",
+                "p.pem",
+                "m1.suit",
+                "--slots",
+                "slots",
+                "--counter",
+                "counter",
+                "--vendor-id",
+                vendor,
+                "--class-id",
+                CLASS,
+                "--fetch-dir",
+                ".",
+                "--json",
+                "--report",
+                out_file,
+                "--report-key",
+                dev_key.to_str().unwrap(),
+                "--report-nonce",
+                "0102",
+            ];
+            args.push("--report-uri");
+            args.push("https://updates.example/m1.suit");
+            iot(d, &args)
+        };
+        assert_eq!(code(&with_report(VENDOR, "ok.report")), 0);
+        let out = iot(d, &["manifest", "report", "verify", "--key", dev_pub.to_str().unwrap(), "ok.report", "--json"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let j = json(&out);
+        assert_eq!(j["valid"], true);
+        assert_eq!(j["ok"], true);
+        assert_eq!(j["uri"], "https://updates.example/m1.suit");
+        assert_eq!(j["nonce"], "0102");
+        assert!(!j["records"].as_array().unwrap().is_empty());
+        let m = iot(d, &["manifest", "verify", "--key", "p.pem", "m1.suit", "--json"]);
+        assert_eq!(j["manifest_digest"], json(&m)["manifest_digest"]);
+        // the manifest's signer is not the device: refused
+        let out = iot(d, &["manifest", "report", "verify", "--key", "p.pem", "ok.report", "--json"]);
+        assert_eq!(code(&out), 1);
+        assert_eq!(json(&out)["valid"], false);
+
+        // a device of another vendor (a fresh one: no counter yet) refuses the manifest and
+        // reports why: the vendor-id condition in the shared sequence (suit-common)
+        std::fs::remove_file(d.join("counter")).unwrap();
+        let other = "00112233445566778899aabbccddeeff";
+        assert_eq!(code(&with_report(other, "fail.report")), 1);
+        let out = iot(d, &["manifest", "report", "show", "fail.report", "--json"]);
+        assert_eq!(code(&out), 0);
+        let j = json(&out);
+        assert_eq!(j["ok"], false);
+        assert_eq!(j["reason"], 10);
+        assert_eq!(j["failed_at"]["section"], 3);
+        std::fs::write(d.join("junk.report"), b"junk").unwrap();
+        assert_eq!(code(&iot(d, &["manifest", "report", "show", "junk.report"])), 2);
+    }
+
     #[test]
     fn create_verify_show_sever() {
         let d = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@ mod error;
 mod limits;
 mod manifest;
 mod processor;
+pub mod report;
 
 #[cfg(feature = "alloc")]
 pub mod build;

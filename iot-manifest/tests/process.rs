@@ -670,3 +670,155 @@ fn malformed_or_unknown_content_is_refused_at_decode() {
     let r = Envelope::decode(&env).unwrap().authenticate(&Sign1Key(*key().verifying_key()));
     assert!(matches!(r, Err(Error::UnsupportedVersion(2))), "{r:?}");
 }
+
+// ---- SUIT reports (draft-ietf-suit-report) ----
+
+mod reports {
+    use super::*;
+    use iot_manifest::SuitDigest;
+    use iot_manifest::iot_cose::PublicKey;
+    use iot_manifest::report::{Recorder, Report, ReportResult, sign_report, write_report};
+
+    fn report_for(env: &[u8], p: &Mem, result: Result<(), &Error>, nonce: Option<&[u8]>) -> (Vec<u8>, Recorder<8>) {
+        let mut rec = Recorder::<8>::new();
+        for r in &p.records {
+            rec.record(r);
+        }
+        let digest = Envelope::decode(env).unwrap().manifest_digest();
+        let mut buf = [0u8; 1024];
+        let n = write_report(
+            "https://fw.example/app.suit",
+            &SuitDigest { alg: -16, bytes: &digest },
+            nonce,
+            &rec,
+            result,
+            &mut buf,
+        )
+        .unwrap();
+        (buf[..n].to_vec(), rec)
+    }
+
+    #[test]
+    fn successful_update_is_reported_and_signed() {
+        let mut p = Mem::new();
+        p.server.insert("https://fw.example/app.bin".into(), FW.to_vec());
+        let mut counter = MemoryCounter(0);
+        let env = sign(&image_manifest(1));
+        update(&env, &mut p, &mut counter).unwrap();
+        let (report, rec) = report_for(&env, &p, Ok(()), Some(b"nonce-1"));
+        // fetch has policy 2 (failure only): its success is not kept; the others (15) are
+        let fetches = p.records.iter().filter(|r| r.command == d::FETCH).count();
+        assert_eq!(rec.records().count(), p.records.len() - fetches);
+        assert!(rec.failure().is_none());
+
+        let device = SigningKey::from_slice(&[0x33; 32]).unwrap();
+        let mut signed = [0u8; 1200];
+        let n = sign_report(&report, &device, &mut signed).unwrap();
+        let public = PublicKey::P256(*device.verifying_key());
+        let r = Report::verify(&signed[..n], &public).unwrap();
+        assert_eq!(r.uri, "https://fw.example/app.suit");
+        assert_eq!(r.digest.bytes, Envelope::decode(&env).unwrap().manifest_digest());
+        assert_eq!(r.nonce, Some(&b"nonce-1"[..]));
+        assert_eq!(r.result, ReportResult::Success);
+        assert_eq!(r.records.len(), rec.records().count());
+        // the shared sequence's records are reported under suit-common (3)
+        assert_eq!(r.records[0].section, 3);
+        // another key, or a flipped byte: refused
+        let other = PublicKey::P256(*key().verifying_key());
+        assert!(matches!(Report::verify(&signed[..n], &other), Err(Error::Authentication(_))));
+        for i in 0..n {
+            let mut m = signed[..n].to_vec();
+            m[i] ^= 1;
+            assert!(Report::verify(&m, &public).is_err(), "flip at {i}");
+        }
+    }
+
+    #[test]
+    fn failed_update_reports_where_and_why() {
+        let mut p = Mem::new();
+        let mut evil = FW.to_vec();
+        evil[5] ^= 1;
+        p.server.insert("https://fw.example/app.bin".into(), evil);
+        let mut counter = MemoryCounter(0);
+        let env = sign(&image_manifest(1));
+        let err = update(&env, &mut p, &mut counter).unwrap_err();
+        let (report, rec) = report_for(&env, &p, Err(&err), None);
+        let failing = rec.failure().copied().unwrap();
+        assert_eq!(failing.command, c::IMAGE_MATCH);
+        let r = Report::decode(&report).unwrap();
+        assert_eq!(r.nonce, None);
+        match r.result {
+            ReportResult::Failure { code, record, reason } => {
+                assert_eq!(reason, 10, "condition failed");
+                assert_eq!(code, 10);
+                assert_eq!(record.section, 20, "suit-install");
+                assert_eq!(record.offset, failing.offset as u64);
+                assert_eq!(record.component, 0);
+            }
+            other => panic!("{other:?}"),
+        }
+        // the failed image-match (policy 15) is among the records too
+        assert!(r.records.iter().any(|x| x.section == 20 && x.offset == failing.offset as u64));
+    }
+
+    #[test]
+    fn recorder_bounds_and_buffer() {
+        let r = Record {
+            section: Section::Install,
+            offset: 4,
+            component: 0,
+            command: d::FETCH,
+            policy: 1,
+            outcome: Outcome::Success,
+        };
+        let mut rec = Recorder::<2>::new();
+        for _ in 0..5 {
+            rec.record(&r);
+        }
+        assert_eq!(rec.records().count(), 2);
+        assert_eq!(rec.dropped(), 3);
+        let quiet = Record { policy: 0, ..r };
+        let mut rec0 = Recorder::<2>::new();
+        rec0.record(&quiet);
+        assert_eq!(rec0.records().count(), 0);
+        let digest = [0u8; 32];
+        let d = SuitDigest { alg: -16, bytes: &digest };
+        let mut small = [0u8; 20];
+        assert!(matches!(write_report("u", &d, None, &rec, Ok(()), &mut small), Err(Error::BufferTooSmall)));
+    }
+
+    #[test]
+    fn malformed_reports_are_refused() {
+        let digest = [0u8; 32];
+        let d = SuitDigest { alg: -16, bytes: &digest };
+        let mut buf = [0u8; 256];
+        let n = write_report("u", &d, None, &Recorder::<1>::new(), Ok(()), &mut buf).unwrap();
+        let good = buf[..n].to_vec();
+        assert!(Report::decode(&good).is_ok());
+        for len in 0..good.len() {
+            assert!(Report::decode(&good[..len]).is_err(), "prefix {len}");
+        }
+        // hand-built: result false, reason out of range, a record of the wrong shape, missing reference
+        let cases: [&[u8]; 4] = [
+            &[0xa3, 0x03, 0x80, 0x04, 0xf4, 0x18, 0x63, 0x82, 0x61, b'u', 0x82, 0x2f, 0x40],
+            &[
+                0xa3, 0x03, 0x80, 0x04, 0xa3, 0x05, 0x01, 0x06, 0x85, 0x80, 0x00, 0x00, 0x00, 0xa0, 0x07, 0x0d, 0x18,
+                0x63, 0x82, 0x61, b'u', 0x82, 0x2f, 0x40,
+            ],
+            &[
+                0xa3, 0x03, 0x81, 0x84, 0x80, 0x00, 0x00, 0x00, 0x04, 0xf5, 0x18, 0x63, 0x82, 0x61, b'u', 0x82, 0x2f,
+                0x40,
+            ],
+            &[0xa2, 0x03, 0x80, 0x04, 0xf5],
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            assert!(Report::decode(c).is_err(), "case {i}");
+        }
+        // and the same with reason 12 (the highest defined) decodes
+        let ok: &[u8] = &[
+            0xa3, 0x03, 0x80, 0x04, 0xa3, 0x05, 0x01, 0x06, 0x85, 0x80, 0x00, 0x00, 0x00, 0xa0, 0x07, 0x0c, 0x18, 0x63,
+            0x82, 0x61, b'u', 0x82, 0x2f, 0x40,
+        ];
+        assert!(matches!(Report::decode(ok).unwrap().result, ReportResult::Failure { reason: 12, .. }));
+    }
+}

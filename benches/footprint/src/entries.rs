@@ -130,6 +130,26 @@ pub fn manifest_process_es256(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8],
     ok
 }
 
+/// SUIT report: a failed run's records (kept by a fixed-size recorder) written as a SUIT_Report
+/// and signed ES256 by the device key into `out`; returns the signed length (0 on error).
+#[unsafe(no_mangle)]
+pub fn manifest_report_sign_es256(key: &[u8; 32], digest: &[u8; 32], out: &mut [u8]) -> usize {
+    use iot_manifest::report::{Recorder, sign_report, write_report};
+    use iot_manifest::{Error, Outcome, Record, Section, SuitDigest};
+    let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
+    let mut rec = Recorder::<8>::new();
+    for (offset, outcome) in [(2, Outcome::Success), (6, Outcome::Success), (14, Outcome::Failure(10))] {
+        rec.record(&Record { section: Section::Install, offset, component: 0, command: 3, policy: 15, outcome });
+    }
+    let err = Error::ConditionFailed { code: 3, section: Section::Install, offset: 14, component: Some(0) };
+    let mut report = [0u8; 256];
+    let digest = SuitDigest { alg: -16, bytes: black_box(digest) };
+    let Ok(n) = write_report("https://fw.example/app.suit", &digest, None, &rec, Err(&err), &mut report) else {
+        return 0;
+    };
+    sign_report(report.get(..n).unwrap_or(&[]), &sk, out).unwrap_or(0)
+}
+
 /// Applies `patch` to `source` into `target` with an applier kept in static RAM, feeding the
 /// patch in 256-byte chunks as a network stack would. True only when the target is complete and
 /// its SHA-256 matched.

@@ -233,6 +233,29 @@ fn main() -> ! {
     hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_validate_chain_es256", stack, valid, refused);
     all &= valid && refused;
 
+    // SUIT report: written and signed on the device; it must verify with the device key and
+    // carry the failure, and a flipped byte must not verify.
+    static mut REPORT: [u8; 512] = [0; 512];
+    let rlen = core::cell::Cell::new(0usize);
+    let digest = [0x77u8; 32];
+    let (stack, _) = measure(&|| {
+        // SAFETY: single-threaded; one reference at a time.
+        rlen.set(fp::manifest_report_sign_es256(&key, &digest, unsafe { &mut *core::ptr::addr_of_mut!(REPORT) }));
+        rlen.get() > 0
+    });
+    // SAFETY: as above.
+    let report_buf = unsafe { &mut *core::ptr::addr_of_mut!(REPORT) };
+    let rn = rlen.get();
+    let device_pub = p256::ecdsa::SigningKey::from_slice(&key).map(|k| *k.verifying_key());
+    let check = |b: &[u8]| {
+        device_pub.as_ref().is_ok_and(|vk| iot_cose::CoseSign1::decode(b).and_then(|m| m.verify(vk, &[])).is_ok())
+    };
+    let valid = rn > 0 && check(&report_buf[..rn]);
+    report_buf[rn / 2] ^= 1;
+    let refused = !check(&report_buf[..rn]);
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "manifest_report_sign_es256", stack, valid, refused);
+    all &= valid && refused;
+
     // Sealed storage: a 32-byte device key sealed on the device, opened in place.
     let huk = [0x5au8; 32];
     let mut sealed = [0u8; 32 + iot_identity::seal::OVERHEAD];
