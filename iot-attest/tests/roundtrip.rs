@@ -251,6 +251,28 @@ fn mac0_evidence() {
     assert!(iot_attest::verify(&buf[..n], &km, &Options::default()).is_err());
 }
 
+/// RFC 9783 allows HMAC 384/384 and 512/512 for PSA tokens: evidence MAC'd with them verifies.
+#[test]
+fn mac0_evidence_hmac_384_and_512() {
+    let key = [0x42u8; 64];
+    let eat = Eat { nonce: Some(&[1u8; 8]), swname: Some("fw"), ..Eat::default() };
+    let mut buf = [0u8; 256];
+    let n = iot_attest::mac_into(&eat, &HmacKey::new(&key), None, &mut buf).unwrap();
+    let payload = iot_cose::CoseMac0::decode(&buf[..n]).unwrap().unverified_payload().unwrap().to_vec();
+    let km = KeyMaterial::Symmetric(iot_cose::SymmetricKey::new(&key));
+    for alg in [iot_cose::Algorithm::HMAC_384_384, iot_cose::Algorithm::HMAC_512_512] {
+        let token = iot_cose::Mac0Builder::new(&payload)
+            .algorithm(alg)
+            .unprotected(iot_cose::Headers::default().kid(b"k"))
+            .mac(&HmacKey::new(&key))
+            .unwrap();
+        let v = iot_attest::verify(&token, &km, &Options::default()).unwrap();
+        assert_eq!(v.claims.swname, Some("fw"));
+        let other = KeyMaterial::Symmetric(iot_cose::SymmetricKey::new(&[0x43; 64]));
+        assert!(iot_attest::verify(&token, &other, &Options::default()).is_err());
+    }
+}
+
 #[test]
 fn freshness() {
     let store = MemoryNonceStore::new(2);

@@ -19,6 +19,10 @@ impl Algorithm {
     pub const HMAC_256_64: Self = Self(4);
     /// HMAC with SHA-256, full 256-bit tag (RFC 9053 section 3.1).
     pub const HMAC_256_256: Self = Self(5);
+    /// HMAC with SHA-384, full 384-bit tag (RFC 9053 section 3.1).
+    pub const HMAC_384_384: Self = Self(6);
+    /// HMAC with SHA-512, full 512-bit tag (RFC 9053 section 3.1).
+    pub const HMAC_512_512: Self = Self(7);
 
     /// The registered name, if this crate knows it.
     #[must_use]
@@ -30,6 +34,8 @@ impl Algorithm {
             -19 => "Ed25519",
             4 => "HMAC 256/64",
             5 => "HMAC 256/256",
+            6 => "HMAC 384/384",
+            7 => "HMAC 512/512",
             -35 => "ES384",
             -36 => "ES512",
             -51 => "ESP384",
@@ -45,6 +51,8 @@ impl Algorithm {
         match self {
             Self::HMAC_256_64 => Some(8),
             Self::HMAC_256_256 => Some(32),
+            Self::HMAC_384_384 => Some(48),
+            Self::HMAC_512_512 => Some(64),
             _ => None,
         }
     }

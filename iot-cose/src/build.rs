@@ -253,7 +253,8 @@ impl<'a> Mac0Builder<'a> {
 
     draft_setters!();
 
-    /// Chooses the MAC algorithm ([`Algorithm::HMAC_256_256`] or [`Algorithm::HMAC_256_64`]).
+    /// Chooses the MAC algorithm ([`Algorithm::HMAC_256_256`], [`Algorithm::HMAC_256_64`],
+    /// [`Algorithm::HMAC_384_384`] or [`Algorithm::HMAC_512_512`]).
     #[must_use]
     pub fn algorithm(mut self, alg: Algorithm) -> Self {
         self.alg = alg;
@@ -270,7 +271,7 @@ impl<'a> Mac0Builder<'a> {
     /// [`Error::BufferTooSmall`], [`Error::UnsupportedAlgorithm`], [`Error::Signing`] when the key fails.
     pub fn mac_into<K: MacKey + ?Sized>(&self, key: &K, buf: &mut [u8]) -> Result<usize> {
         let len = self.tag_len()?;
-        self.d.encode_into(MAC0_TAG, self.alg, len, buf, |tbm, out| write_tag(key, tbm, out))
+        self.d.encode_into(MAC0_TAG, self.alg, len, buf, |tbm, out| write_tag(key, self.alg, tbm, out))
     }
 
     /// Computes the tag and returns the encoded message.
@@ -280,12 +281,13 @@ impl<'a> Mac0Builder<'a> {
     #[cfg(feature = "alloc")]
     pub fn mac<K: MacKey + ?Sized>(&self, key: &K) -> Result<Vec<u8>> {
         let len = self.tag_len()?;
-        self.d.build_vec(MAC0_TAG, self.alg, len, |tbm, out| write_tag(key, tbm, out))
+        self.d.build_vec(MAC0_TAG, self.alg, len, |tbm, out| write_tag(key, self.alg, tbm, out))
     }
 }
 
-fn write_tag<K: MacKey + ?Sized>(key: &K, tbm: &ToBeSigned<'_>, out: &mut [u8]) -> Result<()> {
-    let full = key.hmac_sha256(&tbm.parts()).map_err(Error::Signing)?;
+fn write_tag<K: MacKey + ?Sized>(key: &K, alg: Algorithm, tbm: &ToBeSigned<'_>, out: &mut [u8]) -> Result<()> {
+    let mut full = [0u8; 64];
+    crate::crypto::mac_full(key, alg, &tbm.parts(), &mut full).map_err(Error::Signing)?;
     let src = full.get(..out.len()).ok_or(Error::LimitExceeded { limit: "tag length" })?;
     out.copy_from_slice(src);
     Ok(())

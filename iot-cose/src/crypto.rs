@@ -234,12 +234,60 @@ pub trait MacKey {
     /// # Errors
     /// The key or device failed.
     fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error>;
+    /// HMAC-SHA-384 over the concatenation of `msg` (HMAC 384/384).
+    ///
+    /// # Errors
+    /// The key or device failed; by default the key does not do SHA-384.
+    fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
+        let _ = msg;
+        Err(signature::Error::new())
+    }
+    /// HMAC-SHA-512 over the concatenation of `msg` (HMAC 512/512).
+    ///
+    /// # Errors
+    /// The key or device failed; by default the key does not do SHA-512.
+    fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
+        let _ = msg;
+        Err(signature::Error::new())
+    }
 }
 
 impl<T: MacKey + ?Sized> MacKey for &T {
     fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
         (**self).hmac_sha256(msg)
     }
+    fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
+        (**self).hmac_sha384(msg)
+    }
+    fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
+        (**self).hmac_sha512(msg)
+    }
+}
+
+/// The full HMAC of `alg` over `msg` into `out`; returns its length (before any truncation).
+pub(crate) fn mac_full<K: MacKey + ?Sized>(
+    key: &K,
+    alg: Algorithm,
+    msg: &[&[u8]],
+    out: &mut [u8; 64],
+) -> Result<usize, signature::Error> {
+    let (tag, len): ([u8; 64], usize) = match alg {
+        Algorithm::HMAC_384_384 => {
+            let t = key.hmac_sha384(msg)?;
+            let mut o = [0u8; 64];
+            o.get_mut(..48).ok_or_else(signature::Error::new)?.copy_from_slice(&t);
+            (o, 48)
+        }
+        Algorithm::HMAC_512_512 => (key.hmac_sha512(msg)?, 64),
+        _ => {
+            let t = key.hmac_sha256(msg)?;
+            let mut o = [0u8; 64];
+            o.get_mut(..32).ok_or_else(signature::Error::new)?.copy_from_slice(&t);
+            (o, 32)
+        }
+    };
+    *out = tag;
+    Ok(len)
 }
 
 /// A borrowed HMAC key held in software. Its `Debug` output never shows the key.
@@ -264,6 +312,22 @@ impl MacKey for HmacKey<'_> {
     fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
         use hmac::{KeyInit as _, Mac as _};
         let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
+        for part in msg {
+            m.update(part);
+        }
+        Ok(m.finalize().into_bytes().into())
+    }
+    fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut m = hmac::Hmac::<sha2::Sha384>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
+        for part in msg {
+            m.update(part);
+        }
+        Ok(m.finalize().into_bytes().into())
+    }
+    fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
+        use hmac::{KeyInit as _, Mac as _};
+        let mut m = hmac::Hmac::<sha2::Sha512>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
         for part in msg {
             m.update(part);
         }

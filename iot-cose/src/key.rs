@@ -127,6 +127,12 @@ impl MacKey for SymmetricKey {
     fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
         crate::crypto::HmacKey::new(&self.0).hmac_sha256(msg)
     }
+    fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
+        crate::crypto::HmacKey::new(&self.0).hmac_sha384(msg)
+    }
+    fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
+        crate::crypto::HmacKey::new(&self.0).hmac_sha512(msg)
+    }
 }
 
 fn write_kid_alg(e: &mut Encoder<&mut Vec<u8>>, kid: Option<&[u8]>, alg: Option<Algorithm>) {

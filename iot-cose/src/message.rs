@@ -396,7 +396,8 @@ impl<'a> CoseMac0<'a> {
             return Err(Error::SignatureLength { expected: len, actual: self.f.last.len() });
         }
         let tbm = ToBeSigned::mac0(self.f.protected.for_signing(), external_aad, payload);
-        let full = key.hmac_sha256(&tbm.parts()).map_err(|_| Error::BadSignature)?;
+        let mut full = [0u8; 64];
+        crate::crypto::mac_full(key, alg, &tbm.parts(), &mut full).map_err(|_| Error::BadSignature)?;
         let ok = full.get(..len).is_some_and(|t| bool::from(t.ct_eq(self.f.last)));
         if !ok {
             return Err(Error::BadSignature);

@@ -325,3 +325,65 @@ proptest! {
         }
     }
 }
+
+/// HMAC 384/384 and 512/512 (RFC 9053 section 3.1): RFC 4231 test case 2 for the primitives, then
+/// Mac0 round trips, and a key that only does SHA-256 refusing them.
+mod hmac_384_512 {
+    use iot_cose::{Algorithm, CoseMac0, Error, HmacKey, Mac0Builder, MacKey};
+
+    #[test]
+    fn rfc4231_case_2() {
+        let k = HmacKey::new(b"Jefe");
+        let msg: &[&[u8]] = &[b"what do ya ", b"want for nothing?"];
+        assert_eq!(
+            hex::encode(k.hmac_sha384(msg).unwrap()),
+            "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"
+        );
+        assert_eq!(
+            hex::encode(k.hmac_sha512(msg).unwrap()),
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+        );
+    }
+
+    #[test]
+    fn mac0_round_trips() {
+        let key = HmacKey::new(&[0x0b; 64]);
+        for (alg, len) in [(Algorithm::HMAC_384_384, 48), (Algorithm::HMAC_512_512, 64)] {
+            let mut buf = [0u8; 256];
+            let n = Mac0Builder::new(b"payload").algorithm(alg).mac_into(&key, &mut buf).unwrap();
+            let msg = CoseMac0::decode(&buf[..n]).unwrap();
+            assert_eq!(msg.tag().len(), len);
+            let v = msg.verify(&key, &[]).unwrap();
+            assert_eq!(v.alg(), alg);
+            assert_eq!(v.payload(), Some(&b"payload"[..]));
+            assert!(matches!(msg.verify(&HmacKey::new(&[0x0c; 64]), &[]), Err(Error::BadSignature)));
+            let mut bad = buf[..n].to_vec();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(matches!(CoseMac0::decode(&bad).unwrap().verify(&key, &[]), Err(Error::BadSignature)));
+        }
+    }
+
+    /// A hardware key with only HMAC-SHA-256.
+    struct Sha256Only;
+    impl MacKey for Sha256Only {
+        fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
+            HmacKey::new(&[0x0b; 64]).hmac_sha256(msg)
+        }
+    }
+
+    #[test]
+    fn keys_without_the_hash_refuse() {
+        let mut buf = [0u8; 256];
+        let r = Mac0Builder::new(b"p").algorithm(Algorithm::HMAC_384_384).mac_into(&Sha256Only, &mut buf);
+        assert!(matches!(r, Err(Error::Signing(_))), "{r:?}");
+        let n = Mac0Builder::new(b"p")
+            .algorithm(Algorithm::HMAC_512_512)
+            .mac_into(&HmacKey::new(&[0x0b; 64]), &mut buf)
+            .unwrap();
+        assert!(matches!(CoseMac0::decode(&buf[..n]).unwrap().verify(&Sha256Only, &[]), Err(Error::BadSignature)));
+        // and HMAC 256/256 still works with it
+        let n = Mac0Builder::new(b"p").mac_into(&Sha256Only, &mut buf).unwrap();
+        CoseMac0::decode(&buf[..n]).unwrap().verify(&HmacKey::new(&[0x0b; 64]), &[]).unwrap();
+    }
+}
