@@ -317,6 +317,7 @@ impl MacKey for HmacKey<'_> {
         }
         Ok(m.finalize().into_bytes().into())
     }
+    #[cfg(feature = "hmac-sha512")]
     fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
         use hmac::{KeyInit as _, Mac as _};
         let mut m = hmac::Hmac::<sha2::Sha384>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
@@ -325,6 +326,7 @@ impl MacKey for HmacKey<'_> {
         }
         Ok(m.finalize().into_bytes().into())
     }
+    #[cfg(feature = "hmac-sha512")]
     fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
         use hmac::{KeyInit as _, Mac as _};
         let mut m = hmac::Hmac::<sha2::Sha512>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;

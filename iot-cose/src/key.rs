@@ -127,9 +127,11 @@ impl MacKey for SymmetricKey {
     fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
         crate::crypto::HmacKey::new(&self.0).hmac_sha256(msg)
     }
+    #[cfg(feature = "hmac-sha512")]
     fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
         crate::crypto::HmacKey::new(&self.0).hmac_sha384(msg)
     }
+    #[cfg(feature = "hmac-sha512")]
     fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
         crate::crypto::HmacKey::new(&self.0).hmac_sha512(msg)
     }
