@@ -308,31 +308,28 @@ impl fmt::Debug for HmacKey<'_> {
     }
 }
 
-impl MacKey for HmacKey<'_> {
-    fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
+/// HMAC with hash `$h` over the concatenation of `$msg` under `$key`, as a fixed-size array.
+macro_rules! hmac_parts {
+    ($h:ty, $key:expr, $msg:expr) => {{
         use hmac::{KeyInit as _, Mac as _};
-        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
-        for part in msg {
+        let mut m = hmac::Hmac::<$h>::new_from_slice($key).map_err(|_| signature::Error::new())?;
+        for part in $msg {
             m.update(part);
         }
         Ok(m.finalize().into_bytes().into())
+    }};
+}
+
+impl MacKey for HmacKey<'_> {
+    fn hmac_sha256(&self, msg: &[&[u8]]) -> Result<[u8; 32], signature::Error> {
+        hmac_parts!(sha2::Sha256, self.0, msg)
     }
     #[cfg(feature = "hmac-sha512")]
     fn hmac_sha384(&self, msg: &[&[u8]]) -> Result<[u8; 48], signature::Error> {
-        use hmac::{KeyInit as _, Mac as _};
-        let mut m = hmac::Hmac::<sha2::Sha384>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
-        for part in msg {
-            m.update(part);
-        }
-        Ok(m.finalize().into_bytes().into())
+        hmac_parts!(sha2::Sha384, self.0, msg)
     }
     #[cfg(feature = "hmac-sha512")]
     fn hmac_sha512(&self, msg: &[&[u8]]) -> Result<[u8; 64], signature::Error> {
-        use hmac::{KeyInit as _, Mac as _};
-        let mut m = hmac::Hmac::<sha2::Sha512>::new_from_slice(self.0).map_err(|_| signature::Error::new())?;
-        for part in msg {
-            m.update(part);
-        }
-        Ok(m.finalize().into_bytes().into())
+        hmac_parts!(sha2::Sha512, self.0, msg)
     }
 }
