@@ -8,6 +8,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod cbor;
+#[cfg(all(feature = "p256-cortex-m4", target_arch = "arm", target_os = "none"))]
+pub mod cortex_m4;
 
 mod alg;
 mod build;

@@ -10,6 +10,38 @@ pub fn cose_sign1_verify_es256(msg: &[u8], sec1_key: &[u8], aad: &[u8]) -> bool 
     CoseSign1::decode(black_box(msg)).and_then(|m| m.verify(&key, aad)).is_ok()
 }
 
+/// COSE_Sign1 ES256 as [`cose_sign1_verify_es256`], verified by the P256-Cortex-M4 assembly
+/// (`iot_cose::cortex_m4`) instead of RustCrypto `p256`.
+#[unsafe(no_mangle)]
+pub fn cose_sign1_verify_es256_m4(msg: &[u8], sec1_key: &[u8], aad: &[u8]) -> bool {
+    let Ok(key) = iot_cose::cortex_m4::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
+    CoseSign1::decode(black_box(msg)).and_then(|m| m.verify(&key, aad)).is_ok()
+}
+
+/// A stand-in for the device's TRNG (the probe measures code size; a device passes its own).
+pub struct ProbeRng(pub u64);
+
+impl rand_core06::RngCore for ProbeRng {
+    fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 32) as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for b in dest {
+            *b = self.next_u32() as u8;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core06::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand_core06::CryptoRng for ProbeRng {}
+
 /// COSE_Sign1 EdDSA (Ed25519).
 #[unsafe(no_mangle)]
 pub fn cose_sign1_verify_eddsa(msg: &[u8], key: &[u8; 32], aad: &[u8]) -> bool {
@@ -60,6 +92,16 @@ pub const MANIFEST_CLASS: [u8; 16] = [0x14; 16];
 pub fn manifest_verify_es256(envelope: &[u8], sec1_key: &[u8]) -> u64 {
     use iot_manifest::{Envelope, Sign1Key};
     let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return u64::MAX };
+    Envelope::decode(black_box(envelope))
+        .and_then(|e| e.authenticate(&Sign1Key(key)))
+        .map_or(u64::MAX, |v| v.sequence_number())
+}
+
+/// SUIT authentication as [`manifest_verify_es256`], with the P256-Cortex-M4 verifier.
+#[unsafe(no_mangle)]
+pub fn manifest_verify_es256_m4(envelope: &[u8], sec1_key: &[u8]) -> u64 {
+    use iot_manifest::{Envelope, Sign1Key};
+    let Ok(key) = iot_cose::cortex_m4::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return u64::MAX };
     Envelope::decode(black_box(envelope))
         .and_then(|e| e.authenticate(&Sign1Key(key)))
         .map_or(u64::MAX, |v| v.sequence_number())
@@ -206,6 +248,30 @@ pub const ATTEST_IMPLEMENTATION_ID: [u8; 32] = [0x11; 32];
 pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
     use iot_attest::{MeasuredBoot, Measurement, Psa};
     let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
+    let comps = [
+        Measurement::of("BL2", "1.4.0", [0xf1; 32], black_box(bl)),
+        Measurement::of("app", "2.0.0", [0xf1; 32], black_box(app)),
+    ];
+    let mut log: MeasuredBoot<'_, 4> = MeasuredBoot::new();
+    for m in comps {
+        if log.record(m).is_err() {
+            return 0;
+        }
+    }
+    let mut instance = [1u8; 33];
+    instance[1..].copy_from_slice(log.register());
+    let psa = Psa::new(black_box(nonce), &instance, &ATTEST_IMPLEMENTATION_ID, 1, 0x3000, &comps);
+    iot_attest::sign_into(&psa, &sk, None, out).unwrap_or(0)
+}
+
+/// Attestation evidence as [`attest_evidence_sign_es256`], signed by the P256-Cortex-M4 assembly
+/// with the device's RNG.
+#[unsafe(no_mangle)]
+pub fn attest_evidence_sign_es256_m4(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
+    use iot_attest::{MeasuredBoot, Measurement, Psa};
+    let Ok(sk) = iot_cose::cortex_m4::SigningKey::from_bytes(black_box(key), ProbeRng(black_box(7))) else {
+        return 0;
+    };
     let comps = [
         Measurement::of("BL2", "1.4.0", [0xf1; 32], black_box(bl)),
         Measurement::of("app", "2.0.0", [0xf1; 32], black_box(app)),
