@@ -717,7 +717,16 @@ impl<'a> Claims<'a> {
                 need(self.lifecycle.is_some(), "psa-security-lifecycle")?;
                 if self.profile == Profile::PsaIot1 {
                     need(self.bootseed.is_some(), "bootseed")?;
+                    if self.profile_id.is_some_and(|p| p != PROFILE_PSA_IOT_1) {
+                        return Err(Error::claim("eat_profile", "a PSA_IOT_PROFILE_1 token names another profile"));
+                    }
                     let no_sw = self.raw_has(legacy::NO_SW_MEASUREMENTS);
+                    if no_sw && self.sw_components.is_some() {
+                        return Err(Error::claim(
+                            "psa-software-components",
+                            "present together with psa-no-sw-measurements",
+                        ));
+                    }
                     need(self.sw_components.is_some() || no_sw, "psa-software-components")
                 } else {
                     need(self.profile_id.is_some(), "eat_profile")?;

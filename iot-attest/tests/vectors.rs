@@ -371,3 +371,143 @@ fn ear_vectors() {
     // Round trip through our encoder.
     assert_eq!(Ear::from_cbor(&ear.to_cbor()).unwrap(), ear);
 }
+
+/// The Veraison JSON claims sets (`psa-veraison/claims-json`), each written as the CBOR claims set
+/// of PSA_IOT_PROFILE_1 (legacy keys) and of `http://arm.com/psa/2.0.0`, then validated by
+/// [`Claims::decode_with`] under that profile; the verdicts are psatoken's
+/// (`claims_p1_test.go`, `claims_p2_test.go`).
+mod veraison_json {
+    use super::*;
+    use base64ct::{Base64, Encoding as _};
+    use iot_attest::Limits;
+    use iot_attest::keys::{self, legacy};
+    use iot_cose::cbor::Encoder;
+    use serde_json::Value;
+
+    const P1_VALID: &[&str] = &[
+        "test-profile-invalid-missing",
+        "test-profile-valid-missing",
+        "test-token-valid-full",
+        "test-token-valid-minimalist-no-sw-measurements",
+        "test-token-valid-minimalist-p1",
+    ];
+    const P2_VALID: &[&str] = &["test-token-valid-full", "test-token-valid-minimalist-p2", "test-boot-seed-invalid-missing"];
+
+    fn b64(v: &Value) -> Vec<u8> {
+        Base64::decode_vec(v.as_str().unwrap()).unwrap()
+    }
+
+    /// One claim as `(key, encoded value)`, or `None` for a member the profile does not have.
+    fn claim(name: &str, v: &Value, p1: bool) -> Option<(i64, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out);
+        let key = match (name, p1) {
+            ("psa-profile", true) => {
+                e.str(v.as_str().unwrap()).unwrap();
+                legacy::PROFILE
+            }
+            ("eat-profile", false) => {
+                e.str(v.as_str().unwrap()).unwrap();
+                keys::PROFILE
+            }
+            ("psa-client-id", _) => {
+                e.int(v.as_i64().unwrap()).unwrap();
+                if p1 { legacy::CLIENT_ID } else { keys::PSA_CLIENT_ID }
+            }
+            ("psa-security-lifecycle", _) => {
+                e.uint(v.as_u64().unwrap()).unwrap();
+                if p1 { legacy::LIFECYCLE } else { keys::PSA_LIFECYCLE }
+            }
+            ("psa-implementation-id", _) => {
+                e.bytes(&b64(v)).unwrap();
+                if p1 { legacy::IMPLEMENTATION_ID } else { keys::PSA_IMPLEMENTATION_ID }
+            }
+            ("psa-boot-seed", _) => {
+                e.bytes(&b64(v)).unwrap();
+                if p1 { legacy::BOOT_SEED } else { keys::PSA_BOOT_SEED_V2 }
+            }
+            ("psa-hwver", true) => {
+                e.str(v.as_str().unwrap()).unwrap();
+                legacy::HARDWARE_VERSION
+            }
+            ("psa-certification-reference", false) => {
+                e.str(v.as_str().unwrap()).unwrap();
+                keys::PSA_CERTIFICATION_REFERENCE
+            }
+            ("psa-no-software-measurements", true) => {
+                e.uint(v.as_u64().unwrap()).unwrap();
+                legacy::NO_SW_MEASUREMENTS
+            }
+            ("psa-nonce", _) => {
+                e.bytes(&b64(v)).unwrap();
+                if p1 { legacy::NONCE } else { keys::NONCE }
+            }
+            ("psa-instance-id", _) => {
+                e.bytes(&b64(v)).unwrap();
+                if p1 { legacy::INSTANCE_ID } else { keys::UEID }
+            }
+            ("psa-verification-service-indicator", _) => {
+                e.str(v.as_str().unwrap()).unwrap();
+                if p1 { legacy::VSI } else { keys::PSA_VSI }
+            }
+            ("psa-software-components", _) => {
+                let comps = v.as_array().unwrap();
+                e.array(comps.len()).unwrap();
+                for c in comps {
+                    let c = c.as_object().unwrap();
+                    e.map(c.len()).unwrap();
+                    for (k, x) in c {
+                        match k.as_str() {
+                            "measurement-type" => e.uint(1).unwrap().str(x.as_str().unwrap()).unwrap(),
+                            "measurement-value" => e.uint(2).unwrap().bytes(&b64(x)).unwrap(),
+                            "version" => e.uint(4).unwrap().str(x.as_str().unwrap()).unwrap(),
+                            "signer-id" => e.uint(5).unwrap().bytes(&b64(x)).unwrap(),
+                            "measurement-description" => e.uint(6).unwrap().str(x.as_str().unwrap()).unwrap(),
+                            other => panic!("component member {other}"),
+                        };
+                    }
+                }
+                if p1 { legacy::SW_COMPONENTS } else { keys::PSA_SW_COMPONENTS }
+            }
+            // psatoken decodes into the profile's structure: members of the other profile are ignored
+            _ => return None,
+        };
+        Some((key, out))
+    }
+
+    fn encode(doc: &Value, p1: bool) -> Vec<u8> {
+        let claims: Vec<(i64, Vec<u8>)> =
+            doc.as_object().unwrap().iter().filter_map(|(k, v)| claim(k, v, p1)).collect();
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out);
+        e.map(claims.len()).unwrap();
+        for (k, v) in &claims {
+            e.int(*k).unwrap().raw(v).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn every_claims_set_gets_psatokens_verdict() {
+        let Some(d) = dir() else { return };
+        let mut n = 0;
+        let mut wrong = Vec::new();
+        for e in std::fs::read_dir(d.join("psa-veraison/claims-json")).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_stem().unwrap().to_str().unwrap().to_string();
+            let doc: Value = serde_json::from_slice(&read(&p)).unwrap();
+            for (p1, profile, valid) in
+                [(true, Profile::PsaIot1, P1_VALID), (false, Profile::PsaV2, P2_VALID)]
+            {
+                let cbor = encode(&doc, p1);
+                let r = Claims::decode_with(&cbor, Some(profile), &Limits::default());
+                if r.is_ok() != valid.contains(&name.as_str()) {
+                    wrong.push(format!("{name} under {profile:?}: {:?}", r.err()));
+                }
+            }
+            n += 1;
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        assert_eq!(n, 33);
+    }
+}
