@@ -251,6 +251,19 @@ fn mac0_evidence() {
     assert!(iot_attest::verify(&buf[..n], &km, &Options::default()).is_err());
 }
 
+/// ES384 evidence (RFC 9783 allows it for PSA tokens): signed with a P-384 key through
+/// `CoseSigner`, verified with its public key.
+#[test]
+fn es384_evidence() {
+    let sk = p384::ecdsa::SigningKey::from_slice(&[0x2a; 48]).unwrap();
+    let eat = Eat { nonce: Some(&[1u8; 8]), swname: Some("fw"), ..Eat::default() };
+    let token = iot_attest::sign(&eat, &sk, Some(b"k384")).unwrap();
+    let km = KeyMaterial::Public(iot_cose::PublicKey::P384(*sk.verifying_key()));
+    let v = iot_attest::verify(&token, &km, &Options::default()).unwrap();
+    assert_eq!(v.claims.swname, Some("fw"));
+    assert!(iot_attest::verify(&token, &public(&p256()), &Options::default()).is_err());
+}
+
 /// RFC 9783 allows HMAC 384/384 and 512/512 for PSA tokens: evidence MAC'd with them verifies.
 #[test]
 fn mac0_evidence_hmac_384_and_512() {

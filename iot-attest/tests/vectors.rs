@@ -391,7 +391,8 @@ mod veraison_json {
         "test-token-valid-minimalist-no-sw-measurements",
         "test-token-valid-minimalist-p1",
     ];
-    const P2_VALID: &[&str] = &["test-token-valid-full", "test-token-valid-minimalist-p2", "test-boot-seed-invalid-missing"];
+    const P2_VALID: &[&str] =
+        &["test-token-valid-full", "test-token-valid-minimalist-p2", "test-boot-seed-invalid-missing"];
 
     fn b64(v: &Value) -> Vec<u8> {
         Base64::decode_vec(v.as_str().unwrap()).unwrap()
@@ -496,9 +497,7 @@ mod veraison_json {
             let p = e.unwrap().path();
             let name = p.file_stem().unwrap().to_str().unwrap().to_string();
             let doc: Value = serde_json::from_slice(&read(&p)).unwrap();
-            for (p1, profile, valid) in
-                [(true, Profile::PsaIot1, P1_VALID), (false, Profile::PsaV2, P2_VALID)]
-            {
+            for (p1, profile, valid) in [(true, Profile::PsaIot1, P1_VALID), (false, Profile::PsaV2, P2_VALID)] {
                 let cbor = encode(&doc, p1);
                 let r = Claims::decode_with(&cbor, Some(profile), &Limits::default());
                 if r.is_ok() != valid.contains(&name.as_str()) {

@@ -15,6 +15,10 @@ impl Algorithm {
     pub const EDDSA: Self = Self(-8);
     /// Ed25519, fully specified (RFC 9864).
     pub const ED25519: Self = Self(-19);
+    /// ECDSA with SHA-384 (RFC 9053 section 2.1). Used with P-384 only here.
+    pub const ES384: Self = Self(-35);
+    /// ECDSA using P-384 and SHA-384, fully specified (RFC 9864).
+    pub const ESP384: Self = Self(-51);
     /// HMAC with SHA-256, tag truncated to 64 bits (RFC 9053 section 3.1).
     pub const HMAC_256_64: Self = Self(4);
     /// HMAC with SHA-256, full 256-bit tag (RFC 9053 section 3.1).
@@ -121,3 +125,19 @@ macro_rules! fixed_64_signature {
 
 fixed_64_signature!("p256", p256::ecdsa::Signature, Algorithm::ES256, &[Algorithm::ES256, Algorithm::ESP256]);
 fixed_64_signature!("ed25519", ed25519::Signature, Algorithm::EDDSA, &[Algorithm::EDDSA, Algorithm::ED25519]);
+
+#[cfg(feature = "p384")]
+impl CoseAlgorithm for p384::ecdsa::Signature {
+    const ALG: Algorithm = Algorithm::ES384;
+    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES384, Algorithm::ESP384];
+    const LEN: usize = 96;
+    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
+        Self::from_slice(bytes)
+    }
+    fn write_cose_bytes(&self, out: &mut [u8]) {
+        let b = self.to_bytes();
+        if let Some(dst) = out.get_mut(..b.len()) {
+            dst.copy_from_slice(&b);
+        }
+    }
+}

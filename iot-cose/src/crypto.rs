@@ -182,6 +182,22 @@ impl CoseSigner for p256::ecdsa::SigningKey {
     }
 }
 
+#[cfg(feature = "p384")]
+impl CoseVerifier for p384::ecdsa::VerifyingKey {
+    type Signature = p384::ecdsa::Signature;
+    fn verify_parts(&self, msg: &[&[u8]], signature: &Self::Signature) -> Result<(), signature::Error> {
+        signature::MultipartVerifier::multipart_verify(self, msg, signature)
+    }
+}
+
+#[cfg(feature = "p384")]
+impl CoseSigner for p384::ecdsa::SigningKey {
+    type Signature = p384::ecdsa::Signature;
+    fn try_sign_parts(&self, msg: &[&[u8]]) -> Result<Self::Signature, signature::Error> {
+        signature::MultipartSigner::try_multipart_sign(self, msg)
+    }
+}
+
 #[cfg(feature = "ed25519")]
 impl CoseVerifier for ed25519_dalek::VerifyingKey {
     type Signature = ed25519::Signature;

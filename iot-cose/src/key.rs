@@ -26,6 +26,8 @@ mod kl {
     pub(super) const KTY_EC2: i64 = 2;
     pub(super) const KTY_SYMMETRIC: i64 = 4;
     pub(super) const CRV_P256: i64 = 1;
+    #[cfg(feature = "p384")]
+    pub(super) const CRV_P384: i64 = 2;
     pub(super) const CRV_ED25519: i64 = 6;
 }
 
@@ -39,6 +41,9 @@ pub enum PublicKey {
     /// ECDSA P-256 (ES256 / ESP256).
     #[cfg(feature = "p256")]
     P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384 (ES384 / ESP384).
+    #[cfg(feature = "p384")]
+    P384(p384::ecdsa::VerifyingKey),
     /// Ed25519 (EdDSA / Ed25519).
     #[cfg(feature = "ed25519")]
     Ed25519(ed25519_dalek::VerifyingKey),
@@ -153,6 +158,8 @@ impl PublicKey {
         match self {
             #[cfg(feature = "p256")]
             Self::P256(_) => Algorithm::ES256,
+            #[cfg(feature = "p384")]
+            Self::P384(_) => Algorithm::ES384,
             #[cfg(feature = "ed25519")]
             Self::Ed25519(_) => Algorithm::EDDSA,
         }
@@ -164,6 +171,8 @@ impl PublicKey {
         match self {
             #[cfg(feature = "p256")]
             Self::P256(_) => alg == Algorithm::ES256 || alg == Algorithm::ESP256,
+            #[cfg(feature = "p384")]
+            Self::P384(_) => alg == Algorithm::ES384 || alg == Algorithm::ESP384,
             #[cfg(feature = "ed25519")]
             Self::Ed25519(_) => alg == Algorithm::EDDSA || alg == Algorithm::ED25519,
         }
@@ -179,6 +188,13 @@ impl PublicKey {
             use p256::pkcs8::DecodePublicKey as _;
             if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
                 return Ok(Self::P256(k));
+            }
+        }
+        #[cfg(feature = "p384")]
+        {
+            use p384::pkcs8::DecodePublicKey as _;
+            if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_pem(pem) {
+                return Ok(Self::P384(k));
             }
         }
         #[cfg(feature = "ed25519")]
@@ -203,6 +219,11 @@ impl PublicKey {
             Self::P256(k) => {
                 use p256::pkcs8::EncodePublicKey as _;
                 k.to_public_key_pem(p256::pkcs8::LineEnding::LF).map_err(|_| KeyError::Pem)
+            }
+            #[cfg(feature = "p384")]
+            Self::P384(k) => {
+                use p384::pkcs8::EncodePublicKey as _;
+                k.to_public_key_pem(p384::pkcs8::LineEnding::LF).map_err(|_| KeyError::Pem)
             }
             #[cfg(feature = "ed25519")]
             Self::Ed25519(k) => {
@@ -234,6 +255,8 @@ impl PublicKey {
         match self {
             #[cfg(feature = "p256")]
             Self::P256(k) => msg.verify_with(k, detached, external_aad, opts),
+            #[cfg(feature = "p384")]
+            Self::P384(k) => msg.verify_with(k, detached, external_aad, opts),
             #[cfg(feature = "ed25519")]
             Self::Ed25519(k) => msg.verify_with(k, detached, external_aad, opts),
         }
@@ -252,6 +275,15 @@ fn encode_public(key: &PublicKey, kid: Option<&[u8]>, d: Option<&[u8]>, v: &mut 
             let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
             write_kid_alg(&mut e, kid, None);
             let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P256)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
+        }
+        #[cfg(feature = "p384")]
+        PublicKey::P384(k) => {
+            let pt = k.to_sec1_point(false);
+            let (x, y) =
+                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
+            let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
+            write_kid_alg(&mut e, kid, None);
+            let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P384)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
         }
         #[cfg(feature = "ed25519")]
         PublicKey::Ed25519(k) => {
@@ -506,6 +538,31 @@ fn asymmetric(
                     Ok(KeyMaterial::Private(PrivateKey::P256(sk)))
                 }
             }
+        }
+        #[cfg(feature = "p384")]
+        (kl::KTY_EC2, kl::CRV_P384) => {
+            // public keys only (verification of ES384 evidence and messages)
+            if d.is_some() {
+                return Err(KeyError::Unsupported);
+            }
+            if x.len() != 48 {
+                return Err(KeyError::InvalidParameter { label: kl::X });
+            }
+            let mut sec1 = Vec::with_capacity(97);
+            match y.ok_or(KeyError::MissingParameter { label: kl::Y })? {
+                YCoord::Bytes(y) if y.len() == 48 => {
+                    sec1.push(4);
+                    sec1.extend_from_slice(x);
+                    sec1.extend_from_slice(y);
+                }
+                YCoord::Bytes(_) => return Err(KeyError::InvalidParameter { label: kl::Y }),
+                YCoord::Sign(s) => {
+                    sec1.push(if s { 3 } else { 2 });
+                    sec1.extend_from_slice(x);
+                }
+            }
+            let public = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| KeyError::InvalidKey)?;
+            Ok(KeyMaterial::Public(PublicKey::P384(public)))
         }
         #[cfg(feature = "ed25519")]
         (kl::KTY_OKP, kl::CRV_ED25519) => {

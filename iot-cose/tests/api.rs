@@ -388,3 +388,60 @@ mod hmac_384_512 {
         CoseMac0::decode(&buf[..n]).unwrap().verify(&HmacKey::new(&[0x0b; 64]), &[]).unwrap();
     }
 }
+
+/// ES384 (RFC 9053 section 2.1): P-384 keys sign through `CoseSigner`, verify through
+/// `PublicKey::P384` from COSE_Key and PEM, and bind only to ES384 / ESP384.
+#[cfg(all(feature = "p384", feature = "p256"))]
+mod es384 {
+    use iot_cose::{Algorithm, CoseKey, CoseSign1, Error, KeyMaterial, PublicKey, Sign1Builder, VerifyOptions};
+
+    fn key() -> p384::ecdsa::SigningKey {
+        p384::ecdsa::SigningKey::from_slice(&[0x2a; 48]).unwrap()
+    }
+
+    #[test]
+    fn sign_and_verify() {
+        let sk = key();
+        let msg = Sign1Builder::new(b"evidence").sign(&sk).unwrap();
+        let m = CoseSign1::decode(&msg).unwrap();
+        assert_eq!(m.signature().len(), 96);
+        let vk = *sk.verifying_key();
+        assert_eq!(m.verify(&vk, &[]).unwrap().alg(), Algorithm::ES384);
+        let public = PublicKey::P384(vk);
+        assert_eq!(public.algorithm(), Algorithm::ES384);
+        assert!(public.accepts(Algorithm::ESP384) && !public.accepts(Algorithm::ES256));
+        public.verify_sign1(&m, None, &[], &VerifyOptions::default()).unwrap();
+        // through COSE_Key and PEM
+        let ck = public.to_cose_key(Some(b"k384"));
+        let KeyMaterial::Public(back) = CoseKey::decode(&ck).unwrap().material else { panic!() };
+        assert_eq!(back, public);
+        assert_eq!(PublicKey::from_pem(&public.to_pem().unwrap()).unwrap(), public);
+        // a P-256 key does not verify it (algorithm bound to the key), nor another P-384 key
+        let p256 = PublicKey::P256(*p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap().verifying_key());
+        assert!(p256.verify_sign1(&m, None, &[], &VerifyOptions::default()).is_err());
+        let other = p384::ecdsa::SigningKey::from_slice(&[0x2b; 48]).unwrap();
+        assert!(matches!(m.verify(other.verifying_key(), &[]), Err(Error::BadSignature)));
+        // and an ES256 message is not accepted by a P-384 key
+        let es256 = Sign1Builder::new(b"x").sign(&p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap()).unwrap();
+        assert!(
+            public.verify_sign1(&CoseSign1::decode(&es256).unwrap(), None, &[], &VerifyOptions::default()).is_err()
+        );
+    }
+
+    #[test]
+    fn cose_key_p384_refusals() {
+        let public = PublicKey::P384(*key().verifying_key());
+        let good = public.to_cose_key(None);
+        // a 32-byte x for crv 2: refused; a private P-384 COSE_Key: not supported
+        let mut short = good.clone();
+        let at = short.windows(2).position(|w| w == [0x58, 0x30]).unwrap();
+        short[at + 1] = 0x20;
+        short.drain(at + 2..at + 2 + 16);
+        assert!(CoseKey::decode(&short).is_err());
+        let mut private = good.clone();
+        private[0] += 1;
+        private.extend_from_slice(&[0x23, 0x58, 0x30]);
+        private.extend_from_slice(&[1; 48]);
+        assert!(CoseKey::decode(&private).is_err());
+    }
+}
