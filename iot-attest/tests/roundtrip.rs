@@ -262,6 +262,11 @@ fn es384_evidence() {
     let v = iot_attest::verify(&token, &km, &Options::default()).unwrap();
     assert_eq!(v.claims.swname, Some("fw"));
     assert!(iot_attest::verify(&token, &public(&p256()), &Options::default()).is_err());
+    // and ES512
+    let sk = p521::ecdsa::SigningKey::from_slice(&[[1u8].as_slice(), &[0x2a; 65]].concat()).unwrap();
+    let token = iot_attest::sign(&eat, &sk, Some(b"k521")).unwrap();
+    let km = KeyMaterial::Public(iot_cose::PublicKey::P521(*sk.verifying_key()));
+    assert_eq!(iot_attest::verify(&token, &km, &Options::default()).unwrap().claims.swname, Some("fw"));
 }
 
 /// RFC 9783 allows HMAC 384/384 and 512/512 for PSA tokens: evidence MAC'd with them verifies.

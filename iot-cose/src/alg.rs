@@ -19,6 +19,10 @@ impl Algorithm {
     pub const ES384: Self = Self(-35);
     /// ECDSA using P-384 and SHA-384, fully specified (RFC 9864).
     pub const ESP384: Self = Self(-51);
+    /// ECDSA with SHA-512 (RFC 9053 section 2.1). Used with P-521 only here.
+    pub const ES512: Self = Self(-36);
+    /// ECDSA using P-521 and SHA-512, fully specified (RFC 9864).
+    pub const ESP512: Self = Self(-52);
     /// HMAC with SHA-256, tag truncated to 64 bits (RFC 9053 section 3.1).
     pub const HMAC_256_64: Self = Self(4);
     /// HMAC with SHA-256, full 256-bit tag (RFC 9053 section 3.1).
@@ -131,6 +135,22 @@ impl CoseAlgorithm for p384::ecdsa::Signature {
     const ALG: Algorithm = Algorithm::ES384;
     const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES384, Algorithm::ESP384];
     const LEN: usize = 96;
+    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
+        Self::from_slice(bytes)
+    }
+    fn write_cose_bytes(&self, out: &mut [u8]) {
+        let b = self.to_bytes();
+        if let Some(dst) = out.get_mut(..b.len()) {
+            dst.copy_from_slice(&b);
+        }
+    }
+}
+
+#[cfg(feature = "p521")]
+impl CoseAlgorithm for p521::ecdsa::Signature {
+    const ALG: Algorithm = Algorithm::ES512;
+    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES512, Algorithm::ESP512];
+    const LEN: usize = 132;
     fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
         Self::from_slice(bytes)
     }

@@ -198,6 +198,22 @@ impl CoseSigner for p384::ecdsa::SigningKey {
     }
 }
 
+#[cfg(feature = "p521")]
+impl CoseVerifier for p521::ecdsa::VerifyingKey {
+    type Signature = p521::ecdsa::Signature;
+    fn verify_parts(&self, msg: &[&[u8]], signature: &Self::Signature) -> Result<(), signature::Error> {
+        signature::MultipartVerifier::multipart_verify(self, msg, signature)
+    }
+}
+
+#[cfg(feature = "p521")]
+impl CoseSigner for p521::ecdsa::SigningKey {
+    type Signature = p521::ecdsa::Signature;
+    fn try_sign_parts(&self, msg: &[&[u8]]) -> Result<Self::Signature, signature::Error> {
+        signature::MultipartSigner::try_multipart_sign(self, msg)
+    }
+}
+
 #[cfg(feature = "ed25519")]
 impl CoseVerifier for ed25519_dalek::VerifyingKey {
     type Signature = ed25519::Signature;

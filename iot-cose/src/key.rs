@@ -28,6 +28,8 @@ mod kl {
     pub(super) const CRV_P256: i64 = 1;
     #[cfg(feature = "p384")]
     pub(super) const CRV_P384: i64 = 2;
+    #[cfg(feature = "p521")]
+    pub(super) const CRV_P521: i64 = 3;
     pub(super) const CRV_ED25519: i64 = 6;
 }
 
@@ -44,6 +46,9 @@ pub enum PublicKey {
     /// ECDSA P-384 (ES384 / ESP384).
     #[cfg(feature = "p384")]
     P384(p384::ecdsa::VerifyingKey),
+    /// ECDSA P-521 (ES512 / ESP512).
+    #[cfg(feature = "p521")]
+    P521(p521::ecdsa::VerifyingKey),
     /// Ed25519 (EdDSA / Ed25519).
     #[cfg(feature = "ed25519")]
     Ed25519(ed25519_dalek::VerifyingKey),
@@ -160,6 +165,8 @@ impl PublicKey {
             Self::P256(_) => Algorithm::ES256,
             #[cfg(feature = "p384")]
             Self::P384(_) => Algorithm::ES384,
+            #[cfg(feature = "p521")]
+            Self::P521(_) => Algorithm::ES512,
             #[cfg(feature = "ed25519")]
             Self::Ed25519(_) => Algorithm::EDDSA,
         }
@@ -173,6 +180,8 @@ impl PublicKey {
             Self::P256(_) => alg == Algorithm::ES256 || alg == Algorithm::ESP256,
             #[cfg(feature = "p384")]
             Self::P384(_) => alg == Algorithm::ES384 || alg == Algorithm::ESP384,
+            #[cfg(feature = "p521")]
+            Self::P521(_) => alg == Algorithm::ES512 || alg == Algorithm::ESP512,
             #[cfg(feature = "ed25519")]
             Self::Ed25519(_) => alg == Algorithm::EDDSA || alg == Algorithm::ED25519,
         }
@@ -195,6 +204,13 @@ impl PublicKey {
             use p384::pkcs8::DecodePublicKey as _;
             if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_pem(pem) {
                 return Ok(Self::P384(k));
+            }
+        }
+        #[cfg(feature = "p521")]
+        {
+            use p521::pkcs8::DecodePublicKey as _;
+            if let Ok(k) = p521::ecdsa::VerifyingKey::from_public_key_pem(pem) {
+                return Ok(Self::P521(k));
             }
         }
         #[cfg(feature = "ed25519")]
@@ -224,6 +240,11 @@ impl PublicKey {
             Self::P384(k) => {
                 use p384::pkcs8::EncodePublicKey as _;
                 k.to_public_key_pem(p384::pkcs8::LineEnding::LF).map_err(|_| KeyError::Pem)
+            }
+            #[cfg(feature = "p521")]
+            Self::P521(k) => {
+                use p521::pkcs8::EncodePublicKey as _;
+                k.to_public_key_pem(p521::pkcs8::LineEnding::LF).map_err(|_| KeyError::Pem)
             }
             #[cfg(feature = "ed25519")]
             Self::Ed25519(k) => {
@@ -257,6 +278,8 @@ impl PublicKey {
             Self::P256(k) => msg.verify_with(k, detached, external_aad, opts),
             #[cfg(feature = "p384")]
             Self::P384(k) => msg.verify_with(k, detached, external_aad, opts),
+            #[cfg(feature = "p521")]
+            Self::P521(k) => msg.verify_with(k, detached, external_aad, opts),
             #[cfg(feature = "ed25519")]
             Self::Ed25519(k) => msg.verify_with(k, detached, external_aad, opts),
         }
@@ -284,6 +307,15 @@ fn encode_public(key: &PublicKey, kid: Option<&[u8]>, d: Option<&[u8]>, v: &mut 
             let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
             write_kid_alg(&mut e, kid, None);
             let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P384)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
+        }
+        #[cfg(feature = "p521")]
+        PublicKey::P521(k) => {
+            let pt = k.to_sec1_point(false);
+            let (x, y) =
+                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
+            let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
+            write_kid_alg(&mut e, kid, None);
+            let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P521)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
         }
         #[cfg(feature = "ed25519")]
         PublicKey::Ed25519(k) => {
@@ -541,28 +573,15 @@ fn asymmetric(
         }
         #[cfg(feature = "p384")]
         (kl::KTY_EC2, kl::CRV_P384) => {
-            // public keys only (verification of ES384 evidence and messages)
-            if d.is_some() {
-                return Err(KeyError::Unsupported);
-            }
-            if x.len() != 48 {
-                return Err(KeyError::InvalidParameter { label: kl::X });
-            }
-            let mut sec1 = Vec::with_capacity(97);
-            match y.ok_or(KeyError::MissingParameter { label: kl::Y })? {
-                YCoord::Bytes(y) if y.len() == 48 => {
-                    sec1.push(4);
-                    sec1.extend_from_slice(x);
-                    sec1.extend_from_slice(y);
-                }
-                YCoord::Bytes(_) => return Err(KeyError::InvalidParameter { label: kl::Y }),
-                YCoord::Sign(s) => {
-                    sec1.push(if s { 3 } else { 2 });
-                    sec1.extend_from_slice(x);
-                }
-            }
+            let sec1 = ec2_public_point(x, y, d, 48)?;
             let public = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| KeyError::InvalidKey)?;
             Ok(KeyMaterial::Public(PublicKey::P384(public)))
+        }
+        #[cfg(feature = "p521")]
+        (kl::KTY_EC2, kl::CRV_P521) => {
+            let sec1 = ec2_public_point(x, y, d, 66)?;
+            let public = p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| KeyError::InvalidKey)?;
+            Ok(KeyMaterial::Public(PublicKey::P521(public)))
         }
         #[cfg(feature = "ed25519")]
         (kl::KTY_OKP, kl::CRV_ED25519) => {
@@ -585,4 +604,30 @@ fn asymmetric(
         }
         _ => Err(KeyError::Unsupported),
     }
+}
+
+/// The SEC1 point of an EC2 public COSE_Key with `len`-byte coordinates (P-384, P-521: public keys
+/// only; a private one is not supported).
+#[cfg(any(feature = "p384", feature = "p521"))]
+fn ec2_public_point(x: &[u8], y: Option<YCoord<'_>>, d: Option<&[u8]>, len: usize) -> Result<Vec<u8>, KeyError> {
+    if d.is_some() {
+        return Err(KeyError::Unsupported);
+    }
+    if x.len() != len {
+        return Err(KeyError::InvalidParameter { label: kl::X });
+    }
+    let mut sec1 = Vec::with_capacity(len.saturating_mul(2).saturating_add(1));
+    match y.ok_or(KeyError::MissingParameter { label: kl::Y })? {
+        YCoord::Bytes(y) if y.len() == len => {
+            sec1.push(4);
+            sec1.extend_from_slice(x);
+            sec1.extend_from_slice(y);
+        }
+        YCoord::Bytes(_) => return Err(KeyError::InvalidParameter { label: kl::Y }),
+        YCoord::Sign(s) => {
+            sec1.push(if s { 3 } else { 2 });
+            sec1.extend_from_slice(x);
+        }
+    }
+    Ok(sec1)
 }

@@ -241,7 +241,13 @@ fn cose_key_rejections() {
     assert!(matches!(CoseKey::decode(&h("a2 01 02 01 02")), Err(KeyError::InvalidParameter { label: 1 })));
     // EC2 P-384 (crv 2)
     let x = "5820".to_owned() + &"00".repeat(32);
-    assert!(matches!(CoseKey::decode(&h(&format!("a4 01 02 20 02 21 {x} 22 {x}"))), Err(KeyError::Unsupported)));
+    // (supported with feature p384: 32-byte coordinates are the wrong size for it)
+    let r = CoseKey::decode(&h(&format!("a4 01 02 20 02 21 {x} 22 {x}")));
+    if cfg!(feature = "p384") {
+        assert!(matches!(r, Err(KeyError::InvalidParameter { .. })), "{r:?}");
+    } else {
+        assert!(matches!(r, Err(KeyError::Unsupported)), "{r:?}");
+    }
     // EC2 P-256 with a point not on the curve
     assert!(matches!(CoseKey::decode(&h(&format!("a4 01 02 20 01 21 {x} 22 {x}"))), Err(KeyError::InvalidKey)));
     // EC2 P-256 without y
@@ -443,5 +449,32 @@ mod es384 {
         private.extend_from_slice(&[0x23, 0x58, 0x30]);
         private.extend_from_slice(&[1; 48]);
         assert!(CoseKey::decode(&private).is_err());
+    }
+}
+
+/// ES512 (RFC 9053 section 2.1): as ES384, for P-521.
+#[cfg(all(feature = "p521", feature = "p256"))]
+mod es512 {
+    use iot_cose::{Algorithm, CoseKey, CoseSign1, Error, KeyMaterial, PublicKey, Sign1Builder, VerifyOptions};
+
+    #[test]
+    fn sign_and_verify() {
+        let sk = p521::ecdsa::SigningKey::from_slice(&[[1u8].as_slice(), &[0x2a; 65]].concat()).unwrap();
+        let msg = Sign1Builder::new(b"evidence").sign(&sk).unwrap();
+        let m = CoseSign1::decode(&msg).unwrap();
+        assert_eq!(m.signature().len(), 132);
+        let vk = *sk.verifying_key();
+        assert_eq!(m.verify(&vk, &[]).unwrap().alg(), Algorithm::ES512);
+        let public = PublicKey::P521(vk);
+        assert!(public.accepts(Algorithm::ESP512) && !public.accepts(Algorithm::ES384));
+        public.verify_sign1(&m, None, &[], &VerifyOptions::default()).unwrap();
+        let ck = public.to_cose_key(None);
+        let KeyMaterial::Public(back) = CoseKey::decode(&ck).unwrap().material else { panic!() };
+        assert_eq!(back, public);
+        assert_eq!(PublicKey::from_pem(&public.to_pem().unwrap()).unwrap(), public);
+        let other = p521::ecdsa::SigningKey::from_slice(&[[1u8].as_slice(), &[0x2b; 65]].concat()).unwrap();
+        assert!(matches!(m.verify(other.verifying_key(), &[]), Err(Error::BadSignature)));
+        let p384 = PublicKey::P384(*p384::ecdsa::SigningKey::from_slice(&[0x2a; 48]).unwrap().verifying_key());
+        assert!(p384.verify_sign1(&m, None, &[], &VerifyOptions::default()).is_err());
     }
 }
