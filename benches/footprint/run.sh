@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 
 TARGET=thumbv7em-none-eabihf
 ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_es256_m4 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_verify_es256_m4 manifest_process_es256 manifest_report_sign_es256
-         delta_apply_tiny delta_apply_standard attest_evidence_sign_es256 attest_evidence_sign_es256_m4 identity_csr_sign_es256 identity_validate_chain_es256 identity_sealed_open baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256 baseline_p256_sign)
+         delta_apply_tiny delta_apply_standard attest_evidence_sign_es256 attest_evidence_sign_es256_rustcrypto identity_csr_sign_es256 identity_validate_chain_es256 identity_sealed_open baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256 baseline_p256_sign)
 
 need=()
 [ -d /usr/lib/rustlib/src/rust/library/core ] || need+=(rustc-web rust-web-src)

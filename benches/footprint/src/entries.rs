@@ -245,7 +245,13 @@ pub const ATTEST_IMPLEMENTATION_ID: [u8; 32] = [0x11; 32];
 /// token (RFC 9783) carrying the verifier's nonce and both components, and sign it ES256 into
 /// `out`. Returns the token length, 0 on any error (e.g. a nonce of the wrong size).
 #[unsafe(no_mangle)]
-pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
+pub fn attest_evidence_sign_es256_rustcrypto(
+    key: &[u8; 32],
+    nonce: &[u8],
+    bl: &[u8],
+    app: &[u8],
+    out: &mut [u8],
+) -> usize {
     use iot_attest::{MeasuredBoot, Measurement, Psa};
     let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
     let comps = [
@@ -264,10 +270,10 @@ pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: 
     iot_attest::sign_into(&psa, &sk, None, out).unwrap_or(0)
 }
 
-/// Attestation evidence as [`attest_evidence_sign_es256`], signed by the P256-Cortex-M4 assembly
-/// with the device's RNG.
+/// Attestation evidence (the entry): as [`attest_evidence_sign_es256_rustcrypto`], signed
+/// by the P256-Cortex-M4 assembly (`iot_cose::cortex_m4`) with the device's RNG.
 #[unsafe(no_mangle)]
-pub fn attest_evidence_sign_es256_m4(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
+pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
     use iot_attest::{MeasuredBoot, Measurement, Psa};
     let Ok(sk) = iot_cose::cortex_m4::SigningKey::from_bytes(black_box(key), ProbeRng(black_box(7))) else {
         return 0;

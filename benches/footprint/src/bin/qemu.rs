@@ -187,7 +187,7 @@ fn main() -> ! {
     // SAFETY: single-threaded; one reference at a time.
     let len = core::cell::Cell::new(0usize);
     let (stack, _) = measure(&|| {
-        len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
+        len.set(fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce, b"bootloader", b"application", unsafe {
             &mut *core::ptr::addr_of_mut!(TOKEN)
         }));
         len.get() > 0
@@ -197,15 +197,22 @@ fn main() -> ! {
     let token = unsafe { &*core::ptr::addr_of!(TOKEN) };
     let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
     // SAFETY: as above.
-    let refused = fp::attest_evidence_sign_es256(&key, &nonce[..31], b"bootloader", b"application", unsafe {
-        &mut *core::ptr::addr_of_mut!(TOKEN)
-    }) == 0;
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
+    let refused =
+        fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce[..31], b"bootloader", b"application", unsafe {
+            &mut *core::ptr::addr_of_mut!(TOKEN)
+        }) == 0;
+    hprintln!(
+        "stack {} {} valid={} tampered_rejected={}",
+        "attest_evidence_sign_es256_rustcrypto",
+        stack,
+        valid,
+        refused
+    );
     all &= valid && refused;
     // The same evidence signed by the assembly; checked with RustCrypto p256 (another implementation).
     let (stack, _) = measure(&|| {
         // SAFETY: single-threaded; one reference at a time.
-        len.set(fp::attest_evidence_sign_es256_m4(&key, &nonce, b"bootloader", b"application", unsafe {
+        len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
             &mut *core::ptr::addr_of_mut!(TOKEN)
         }));
         len.get() > 0
@@ -216,7 +223,7 @@ fn main() -> ! {
     let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
     token[n / 2] ^= 1;
     let refused = !fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256_m4", stack, valid, refused);
+    hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
     all &= valid && refused;
     let (stack, ok) = measure(&|| {
         let mut s = [0u8; 64];
