@@ -444,7 +444,7 @@ pub fn attest_corim(data: &[u8]) {
     }
 }
 
-/// EAR decode and verify.
+/// EAR decode and verify: CBOR, JSON and JWT.
 pub fn attest_ear(data: &[u8]) {
     use iot_attest::Ear;
     if let Ok(e) = Ear::from_cbor(data) {
@@ -457,6 +457,15 @@ pub fn attest_ear(data: &[u8]) {
     }
     let fixed = iot_cose::PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(&FIXED_P256).expect("valid"));
     assert!(Ear::verify(data, &fixed.public_key(), None).is_err(), "forged EAR accepted");
+    // The JSON form reads back what it writes; no JWT verifies under a key nobody signed with.
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
+        if let Ok(e) = Ear::from_json(&v) {
+            assert_eq!(Ear::from_json(&e.to_json()).expect("our JSON reads back"), e);
+        }
+    }
+    if let Ok(token) = core::str::from_utf8(data) {
+        assert!(Ear::verify_jwt(token, &fixed.public_key(), None).is_err(), "forged EAR JWT accepted");
+    }
 }
 
 /// TPM 2.0 quote, key and signature parsers. The input is split into the three structures by

@@ -387,9 +387,161 @@ impl Ear {
         Ok(ear)
     }
 
-    /// The JSON form with the draft's claim names (`ear_status` as its tier name).
+    /// Reads the JSON form: the draft's names (`ear_status`, `ear_trustworthiness_vector`,
+    /// `ear_appraisal_policy_ids`, `ear_verifier_id`, `ear_raw_evidence`) or Veraison's
+    /// (`ear.status`, `ear.trustworthiness-vector`, `ear.appraisal-policy-id`, `ear.verifier-id`,
+    /// `ear.raw-evidence`, bytes as base64url). A status is its name or its number; trust claims
+    /// are integers from -128 to 127 under their AR4SI names. Veraison's key-attestation
+    /// extension (`ear.veraison.key-attestation` or `ear_veraison_key_attestation`), when present, must carry `akpub`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a missing or mistyped claim.
+    pub fn from_json(v: &Value) -> Result<Self> {
+        let bad = |problem| Error::Invalid { what: "EAR", problem };
+        let o = v.as_object().ok_or(bad("must be a JSON object"))?;
+        let get = |a: &str, b: &str| o.get(a).or_else(|| o.get(b));
+        let b64 = |x: &Value, problem| {
+            use base64ct::Encoding as _;
+            let s = x.as_str().ok_or(bad(problem))?;
+            base64ct::Base64UrlUnpadded::decode_vec(s.trim_end_matches('=')).map_err(|_| bad(problem))
+        };
+        let profile = o.get("eat_profile").and_then(Value::as_str).ok_or(bad("eat_profile is required"))?;
+        let iat = o.get("iat").and_then(Value::as_i64).ok_or(bad("iat is required"))?;
+        let exp = match o.get("exp") {
+            None => None,
+            Some(x) => Some(x.as_i64().ok_or(bad("exp must be an integer"))?),
+        };
+        let vid = get("ear_verifier_id", "ear.verifier-id")
+            .and_then(Value::as_object)
+            .ok_or(bad("ear_verifier_id is required"))?;
+        let developer = vid.get("developer").and_then(Value::as_str).ok_or(bad("ear_verifier_id needs a developer"))?;
+        let build = vid.get("build").and_then(Value::as_str).ok_or(bad("ear_verifier_id needs a build"))?;
+        let raw_evidence = match get("ear_raw_evidence", "ear.raw-evidence") {
+            None => None,
+            Some(x) => Some(b64(x, "ear_raw_evidence must be base64url")?),
+        };
+        let nonce = match o.get("eat_nonce") {
+            None => None,
+            Some(x) => Some(b64(x, "eat_nonce must be base64url")?),
+        };
+        let subs = o.get("submods").and_then(Value::as_object).ok_or(bad("submods is required"))?;
+        let mut submods = Vec::new();
+        for (name, a) in subs {
+            let a = a.as_object().ok_or(bad("a submod must be an object"))?;
+            let sget = |x: &str, y: &str| a.get(x).or_else(|| a.get(y));
+            let status = match sget("ear_status", "ear.status").ok_or(bad("ear_status is required"))? {
+                Value::String(n) => match n.as_str() {
+                    "none" => Status::None,
+                    "affirming" => Status::Affirming,
+                    "warning" => Status::Warning,
+                    "contraindicated" => Status::Contraindicated,
+                    _ => return Err(bad("ear_status is not a tier name")),
+                },
+                x => Status::of(x.as_i64().and_then(|n| i8::try_from(n).ok()).ok_or(bad("ear_status out of range"))?),
+            };
+            let mut trust_vector = TrustVector::default();
+            if let Some(t) = sget("ear_trustworthiness_vector", "ear.trustworthiness-vector") {
+                let t = t.as_object().ok_or(bad("the trustworthiness vector must be an object"))?;
+                for (k, x) in t {
+                    let i = TV_NAMES.iter().position(|n| n == k).ok_or(bad("unknown trust claim"))?;
+                    let val = x.as_i64().and_then(|n| i8::try_from(n).ok()).ok_or(bad("trust claim out of range"))?;
+                    let slot = match i {
+                        0 => &mut trust_vector.instance_identity,
+                        1 => &mut trust_vector.configuration,
+                        2 => &mut trust_vector.executables,
+                        3 => &mut trust_vector.file_system,
+                        4 => &mut trust_vector.hardware,
+                        5 => &mut trust_vector.runtime_opaque,
+                        6 => &mut trust_vector.storage_opaque,
+                        _ => &mut trust_vector.sourced_data,
+                    };
+                    *slot = Some(val);
+                }
+            }
+            let policy_ids = match (a.get("ear_appraisal_policy_ids"), a.get("ear.appraisal-policy-id")) {
+                (Some(Value::Array(l)), _) => l
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string).ok_or(bad("policy ids must be text")))
+                    .collect::<Result<Vec<_>>>()?,
+                (Some(_), _) => return Err(bad("ear_appraisal_policy_ids must be an array")),
+                (None, Some(Value::String(p))) => alloc::vec![p.clone()],
+                (None, Some(_)) => return Err(bad("ear.appraisal-policy-id must be text")),
+                (None, None) => Vec::new(),
+            };
+            if let Some(ka) = sget("ear.veraison.key-attestation", "ear_veraison_key_attestation") {
+                let akpub = ka.as_object().and_then(|m| m.get("akpub")).ok_or(bad("key-attestation without akpub"))?;
+                if b64(akpub, "akpub must be base64url")?.is_empty() {
+                    return Err(bad("akpub is empty"));
+                }
+            }
+            submods.push((name.clone(), Appraisal { status, trust_vector, policy_ids }));
+        }
+        if submods.is_empty() {
+            return Err(bad("submods with at least one appraisal is required"));
+        }
+        Ok(Self {
+            profile: profile.to_string(),
+            iat,
+            exp,
+            developer: developer.to_string(),
+            build: build.to_string(),
+            nonce,
+            raw_evidence,
+            submods,
+        })
+    }
+
+    /// Verifies an EAR in JWT form (JWS compact serialization, `ES256` with a P-256 key or `EdDSA`
+    /// with an Ed25519 key) and reads its claims with [`Ear::from_json`]; with `now`, an expired
+    /// result is refused. The header's own key (`jwk`), if any, is ignored: the caller's key decides.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a malformed token or an algorithm that does not fit the key,
+    /// [`Error::KeyMismatch`] for a bad signature, [`Error::Expired`].
+    #[cfg(any(feature = "p256", feature = "ed25519"))]
+    pub fn verify_jwt(token: &str, key: &iot_cose::PublicKey, now: Option<i64>) -> Result<Self> {
+        use base64ct::Encoding as _;
+        let bad = |problem| Error::Invalid { what: "EAR JWT", problem };
+        let mut parts = token.trim().split('.');
+        let (Some(h), Some(p), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("not a JWS compact serialization"));
+        };
+        let dec = |x: &str| base64ct::Base64UrlUnpadded::decode_vec(x).map_err(|_| bad("not base64url"));
+        let header: Value = serde_json::from_slice(&dec(h)?).map_err(|_| bad("header is not JSON"))?;
+        let alg = header.get("alg").and_then(Value::as_str).ok_or(bad("header without alg"))?;
+        let signed = token.trim().get(..h.len().saturating_add(p.len()).saturating_add(1)).ok_or(bad("token"))?;
+        let sig = dec(sig)?;
+        let ok = match (alg, key) {
+            #[cfg(feature = "p256")]
+            ("ES256", iot_cose::PublicKey::P256(k)) => {
+                let s = iot_cose::p256::ecdsa::Signature::from_slice(&sig).map_err(|_| bad("ES256 signature"))?;
+                iot_cose::signature::Verifier::verify(k, signed.as_bytes(), &s).is_ok()
+            }
+            #[cfg(feature = "ed25519")]
+            ("EdDSA", iot_cose::PublicKey::Ed25519(k)) => {
+                let s = iot_cose::ed25519_dalek::Signature::from_slice(&sig).map_err(|_| bad("EdDSA signature"))?;
+                k.verify_strict(signed.as_bytes(), &s).is_ok()
+            }
+            _ => return Err(bad("alg does not fit the key")),
+        };
+        if !ok {
+            return Err(Error::KeyMismatch);
+        }
+        let claims: Value = serde_json::from_slice(&dec(p)?).map_err(|_| bad("payload is not JSON"))?;
+        let ear = Self::from_json(&claims)?;
+        if let (Some(now), Some(exp)) = (now, ear.exp) {
+            if now >= exp {
+                return Err(Error::Expired);
+            }
+        }
+        Ok(ear)
+    }
+
+    /// The JSON form with the draft's claim names (`ear_status` as its tier name; bytes as
+    /// base64url, as the draft's JSON encoding says), which [`Ear::from_json`] reads back.
     #[must_use]
     pub fn to_json(&self) -> Value {
+        use base64ct::Encoding as _;
         let mut subs = Map::new();
         for (name, a) in &self.submods {
             let mut m = Map::new();
@@ -408,10 +560,10 @@ impl Ear {
         }
         o.insert("ear_verifier_id".into(), json!({"developer": self.developer, "build": self.build}));
         if let Some(n) = &self.nonce {
-            o.insert("eat_nonce".into(), json!(hex::encode(n)));
+            o.insert("eat_nonce".into(), json!(base64ct::Base64UrlUnpadded::encode_string(n)));
         }
         if let Some(r) = &self.raw_evidence {
-            o.insert("ear_raw_evidence".into(), json!(hex::encode(r)));
+            o.insert("ear_raw_evidence".into(), json!(base64ct::Base64UrlUnpadded::encode_string(r)));
         }
         o.insert("submods".into(), Value::Object(subs));
         o.insert("status".into(), json!(self.status().name()));

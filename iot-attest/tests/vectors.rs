@@ -372,6 +372,112 @@ fn ear_vectors() {
     assert_eq!(Ear::from_cbor(&ear.to_cbor()).unwrap(), ear);
 }
 
+/// The EAR JWTs and JSON claims sets of Veraison, rust-ear and CoCo Trustee, and the draft's JSON
+/// examples.
+#[test]
+fn ear_jwt_and_json_vectors() {
+    use base64ct::Encoding as _;
+    let Some(d) = dir() else { return };
+    let v = d.join("ear/veraison");
+    let pk = |p: &Path| match jwk(p) {
+        KeyMaterial::Public(k) => k,
+        _ => unreachable!(),
+    };
+    let text = |f: &str| std::fs::read_to_string(v.join(f)).unwrap();
+    let key11 = pk(&v.join("pkey.json"));
+    for f in ["ear-es256.jwt", "ear-es256-jwk-in-header.jwt"] {
+        let ear = Ear::verify_jwt(&text(f), &key11, Some(1_700_000_000)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(ear.profile, "tag:github.com,2023:veraison/ear", "{f}");
+        assert_eq!(ear.iat, 1_666_091_373);
+        assert_eq!((ear.developer.as_str(), ear.build.as_str()), ("Acme Inc.", "rrtrap-v1.0.0"));
+        assert_eq!(ear.raw_evidence.as_deref(), Some(&[0xde, 0xad, 0xbe, 0xef][..]));
+        let (name, a) = &ear.submods[0];
+        assert_eq!((name.as_str(), a.status), ("test", Status::Affirming));
+        let tv = &a.trust_vector;
+        for (claim, want) in [
+            (tv.instance_identity, 2),
+            (tv.configuration, 2),
+            (tv.executables, 3),
+            (tv.file_system, 2),
+            (tv.hardware, 2),
+            (tv.runtime_opaque, 2),
+            (tv.storage_opaque, 2),
+            (tv.sourced_data, 2),
+        ] {
+            assert_eq!(claim, Some(want), "{f}");
+        }
+        assert_eq!(a.policy_ids, ["https://veraison.example/policy/1/60a0068d"]);
+    }
+    // The header's own key is not trusted: another key fails even though the header names one.
+    let readme_key = pk(&v.join("rust-ear-readme-pub.jwk"));
+    assert!(matches!(
+        Ear::verify_jwt(&text("ear-es256-jwk-in-header.jwt"), &readme_key, None),
+        Err(Error::KeyMismatch)
+    ));
+    // rust-ear's README example.
+    let ear = Ear::verify_jwt(&text("rust-ear-readme.jwt"), &readme_key, None).unwrap();
+    assert_eq!((ear.profile.as_str(), ear.iat), ("test", 1));
+    assert_eq!(ear.submods[0].1.status, Status::None);
+    // Trustee: signature good under the header's (self-asserted) key, but expired.
+    let t = text("ear-trustee-realm-expired.jwt");
+    let header: serde_json::Value = serde_json::from_slice(&b64url(t.split('.').next().unwrap())).unwrap();
+    let hk = header["jwk"].clone();
+    let sec1: Vec<u8> = [vec![4u8], b64url(hk["x"].as_str().unwrap()), b64url(hk["y"].as_str().unwrap())].concat();
+    let tk = PublicKey::P256(iot_cose::p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap());
+    let ear = Ear::verify_jwt(&t, &tk, None).unwrap();
+    assert_eq!((ear.iat, ear.exp), (1_752_059_139, Some(1_752_059_439)));
+    assert_eq!(ear.submods[0].0, "cpu0");
+    assert!(matches!(Ear::verify_jwt(&t, &tk, Some(1_752_059_439)), Err(Error::Expired)));
+    assert!(Ear::verify_jwt(&t, &tk, Some(1_752_059_438)).is_ok());
+    // Tampering: a flipped payload byte, a swapped signature, alg "none", two or four parts.
+    let good = text("ear-es256.jwt");
+    let parts: Vec<&str> = good.trim().split('.').collect();
+    let mut payload = b64url(parts[1]);
+    let at = payload.iter().position(|&b| b == b'3').unwrap();
+    payload[at] = b'2';
+    let forged = format!("{}.{}.{}", parts[0], base64ct::Base64UrlUnpadded::encode_string(&payload), parts[2]);
+    assert!(matches!(Ear::verify_jwt(&forged, &key11, None), Err(Error::KeyMismatch)));
+    let none = format!("{}.{}.", base64ct::Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#), parts[1]);
+    assert!(matches!(Ear::verify_jwt(&none, &key11, None), Err(Error::Invalid { .. })));
+    let hs = format!("{}.{}.{}", base64ct::Base64UrlUnpadded::encode_string(br#"{"alg":"HS256"}"#), parts[1], parts[2]);
+    assert!(matches!(Ear::verify_jwt(&hs, &key11, None), Err(Error::Invalid { .. })));
+    for broken in [format!("{}.{}", parts[0], parts[1]), format!("{good}.x"), String::new(), "a.b.c".into()] {
+        assert!(Ear::verify_jwt(&broken, &key11, None).is_err(), "{broken}");
+    }
+    // Unsigned claims sets: the ok ones decode, the key-attestation one without akpub is refused.
+    for f in [
+        "ear-claims.json",
+        "ear-claims-extension-ok.json",
+        "ear-claims-key-attestation-ok.json",
+        "ear-claims-tv-ok.json",
+        "rust-ear-claims.json",
+    ] {
+        let e = Ear::from_json(&iot_test_vectors::json(&v.join(f))).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(!e.submods.is_empty(), "{f}");
+    }
+    let ko = Ear::from_json(&iot_test_vectors::json(&v.join("ear-claims-key-attestation-ko.json")));
+    assert!(matches!(ko, Err(Error::Invalid { .. })), "{ko:?}");
+    // The draft's JSON examples, and our JSON back through the reader.
+    for f in [
+        "ear-json-1.json",
+        "ear-json-2.json",
+        "ext-teep-json-1.json",
+        "ext-veraison-json-1.json",
+        "ext-veraison-json-2.json",
+    ] {
+        let e = Ear::from_json(&iot_test_vectors::json(&d.join("ear/draft-examples").join(f)))
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(!e.submods.is_empty(), "{f}");
+        assert_eq!(Ear::from_json(&e.to_json()).unwrap(), e, "{f}");
+    }
+    // The draft's JSON and CBOR examples say the same, but for their (different) raw evidence bytes.
+    let mut j = Ear::from_json(&iot_test_vectors::json(&d.join("ear/draft-examples/ear-json-1.json"))).unwrap();
+    let c = Ear::from_cbor(&read(&d.join("ear/draft-examples/ear-cbor-1.cbor"))).unwrap();
+    assert_eq!(j.raw_evidence.as_deref(), Some(&b"74726973656374\n"[..]));
+    j.raw_evidence.clone_from(&c.raw_evidence);
+    assert_eq!(j, c);
+}
+
 /// The Veraison JSON claims sets (`psa-veraison/claims-json`), each written as the CBOR claims set
 /// of PSA_IOT_PROFILE_1 (legacy keys) and of `http://arm.com/psa/2.0.0`, then validated by
 /// [`Claims::decode_with`] under that profile; the verdicts are psatoken's

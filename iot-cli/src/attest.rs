@@ -138,7 +138,7 @@ pub(crate) struct ResultArgs {
     /// Validation time for exp (default: now).
     #[arg(long)]
     time: Option<i64>,
-    /// The signed EAR.
+    /// The signed EAR: COSE_Sign1 (CBOR) or a JWT (ES256 / EdDSA).
     ear: PathBuf,
     /// Print one JSON object.
     #[arg(long)]
@@ -462,7 +462,13 @@ fn appraise(a: &AppraiseArgs) -> Result<Outcome, Failure> {
 fn result(a: &ResultArgs) -> Result<Outcome, Failure> {
     let key = keys::public(&a.key)?;
     let bytes = keys::read(&a.ear)?;
-    match Ear::verify(&bytes, &key, Some(a.time.unwrap_or_else(now))) {
+    let at = Some(a.time.unwrap_or_else(now));
+    // A JWT (JWS compact, starts with the base64url of `{"`) or else COSE_Sign1 CBOR.
+    let verified = match std::str::from_utf8(&bytes) {
+        Ok(token) if token.trim_start().starts_with("eyJ") => Ear::verify_jwt(token, &key, at),
+        _ => Ear::verify(&bytes, &key, at),
+    };
+    match verified {
         Ok(ear) => {
             let j = ear.to_json();
             if a.json {

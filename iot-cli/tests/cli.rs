@@ -793,6 +793,27 @@ mod attest {
         assert_eq!(code(&out), 0, "{out:?}");
         assert_eq!(json(&out)["kind"], "mac0");
     }
+
+    /// rust-ear's README EAR JWT: verifies under its PEM key (status "none", so exit 1 with the
+    /// EAR printed); under another key it is refused with `valid: false`.
+    #[test]
+    fn reads_an_ear_jwt() {
+        let Some(v) = iot_test_vectors::area("attest") else { return };
+        let d = tempfile::tempdir().unwrap();
+        let e = v.join("ear/veraison");
+        let run = |key: &str| {
+            let (k, t) = (e.join(key), e.join("rust-ear-readme.jwt"));
+            iot(d.path(), &["attest", "result", "--key", k.to_str().unwrap(), t.to_str().unwrap(), "--json"])
+        };
+        let out = run("rust-ear-ec_key_pub.pem");
+        assert_eq!(code(&out), 1, "{out:?}");
+        let j = json(&out);
+        assert_eq!((j["eat_profile"].as_str(), j["status"].as_str()), (Some("test"), Some("none")));
+        assert_eq!(j["submods"]["test"]["ear_status"], "none");
+        let out = run("../../psa-veraison/tf-m/public.pem");
+        assert_eq!(code(&out), 1, "{out:?}");
+        assert_eq!(json(&out)["valid"], false);
+    }
 }
 
 mod identity {
