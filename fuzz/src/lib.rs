@@ -244,6 +244,52 @@ impl iot_manifest::Platform for FuzzPlatform {
     fn invoke(&mut self, _: iot_manifest::Component<'_>, _: Option<&[u8]>) -> Result<(), iot_manifest::PlatformError> {
         Ok(())
     }
+    // Update management: a fixed clock, battery and versions, and every accessor exercised.
+    fn now(&mut self) -> Result<u64, iot_manifest::PlatformError> {
+        Ok(1_700_000_000)
+    }
+    fn battery(&mut self) -> Result<u64, iot_manifest::PlatformError> {
+        Ok(50)
+    }
+    fn authorize(
+        &mut self,
+        c: iot_manifest::Component<'_>,
+        p: Option<i64>,
+    ) -> Result<bool, iot_manifest::PlatformError> {
+        Ok(p.unwrap_or(0) <= i64::try_from(c.index).unwrap_or(0))
+    }
+    fn version(
+        &mut self,
+        c: iot_manifest::Component<'_>,
+        out: &mut [i64],
+    ) -> Result<usize, iot_manifest::PlatformError> {
+        let v = [1, i64::try_from(c.index).unwrap_or(0), -1, 2];
+        out[..4].copy_from_slice(&v);
+        Ok(4)
+    }
+    fn wait(
+        &mut self,
+        _: iot_manifest::Component<'_>,
+        events: iot_manifest::update::WaitInfo<'_>,
+    ) -> Result<(), iot_manifest::PlatformError> {
+        use iot_manifest::update::WaitEvent;
+        for e in events.events() {
+            if let WaitEvent::OtherDeviceVersion { matches, .. } = e {
+                assert!(WaitEvent::version_matches(matches).count() > 0, "checked matches decode");
+            }
+        }
+        Ok(())
+    }
+    fn metadata(
+        &mut self,
+        _: iot_manifest::Component<'_>,
+        m: iot_manifest::update::ComponentMetadata<'_>,
+    ) -> Result<(), iot_manifest::PlatformError> {
+        use iot_manifest::update::PermissionScope;
+        let _ = (m.file_type(), m.default_permissions(), m.creator(), m.creation_time(), m.modification_time());
+        let _ = m.permissions(PermissionScope::User).chain(m.permissions(PermissionScope::Role)).count();
+        Ok(())
+    }
 }
 
 /// SUIT processing past authentication (fuzz-only accept-all authenticator, NO SECURITY): the

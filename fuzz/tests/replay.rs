@@ -214,6 +214,48 @@ fn write_manifest_seeds() {
         .sequence(Section::Install, &install)
         .sequence(Section::Invoke, &SequenceBuilder::new().directive(d::INVOKE, 0));
     seeds.push(("control_flow", EnvelopeBuilder::new(m.build().unwrap()).sign(&key).unwrap().encode().unwrap()));
+    // Update management: every parameter, override-multiple, copy-params, the gates and a wait
+    // with another device's version, and a write with component metadata.
+    {
+        use iot_manifest::update::VersionComparison;
+        // {4: [h'6f74686572', [[2, [1, 0]]]], 8: 3600}: other-device-version and time-of-day-utc.
+        let wait = vec![
+            0x53, 0xa2, 0x04, 0x82, 0x45, b'o', b't', b'h', b'e', b'r', 0x81, 0x82, 0x02, 0x82, 0x01, 0x00, 0x08, 0x19,
+            0x0e, 0x10,
+        ];
+        // {1: 6, 2: {"root": 7}, 5: 3, 6: 1(1700000000), 8: 1000}
+        let meta = [
+            0xa5, 0x01, 0x06, 0x02, 0xa1, 0x64, b'r', b'o', b'o', b't', 0x07, 0x05, 0x03, 0x06, 0xc1, 0x1a, 0x65, 0x53,
+            0xf1, 0x00, 0x08, 0x19, 0x03, 0xe8,
+        ];
+        let gates = Params::new()
+            .use_before(1_800_000_000)
+            .minimum_battery(10)
+            .update_priority(-1)
+            .version(VersionComparison::GreaterEqual, &[1, 0]);
+        let install = SequenceBuilder::new()
+            .override_multiple(&[(0, &gates), (1, &Params::new().raw(29, wait).content(b"/a/b"))])
+            .set_component_index(2)
+            .copy_params(&[(0, &[4, 26, 27, 28])])
+            .set_component_indices(&[0, 2])
+            .condition(c::USE_BEFORE, 15)
+            .condition(c::MINIMUM_BATTERY, 15)
+            .condition(c::UPDATE_AUTHORIZED, 15)
+            .condition(c::VERSION, 15)
+            .set_component_index(1)
+            .directive(d::WAIT, 15)
+            .override_parameters(&Params::new().component_metadata(&meta))
+            .directive(d::WRITE, 15);
+        let mut m = ManifestBuilder::new(9);
+        for i in 0..3u8 {
+            m.component(&[&[i]]);
+        }
+        let m = m.sequence(Section::Install, &install);
+        seeds.push((
+            "update_management",
+            EnvelopeBuilder::new(m.build().unwrap()).sign(&key).unwrap().encode().unwrap(),
+        ));
+    }
     for t in ["manifest_envelope", "manifest_process"] {
         std::fs::create_dir_all(root.join(t)).unwrap();
         for (name, bytes) in &seeds {
@@ -633,4 +675,19 @@ fn write(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) {
 #[test]
 fn replay_attest_tpm_quote() {
     replay("attest_tpm_quote", iot_fuzz::attest_tpm_quote);
+}
+
+/// The update-management seed runs to the end on the fuzz platform, so fuzzing starts from a
+/// manifest that reaches every gate, the wait and the metadata write.
+#[test]
+fn update_management_seed_installs() {
+    use iot_manifest::{Envelope, Limits, MemoryCounter, Processor};
+    let (_, bytes) = corpus("manifest_process").into_iter().find(|(p, _)| p.ends_with("update_management")).unwrap();
+    let env = Envelope::decode(&bytes).unwrap();
+    let accept_all = |_: &[u8], _: &[u8]| Ok(());
+    let v = env.authenticate_with(&accept_all, &Limits::default()).unwrap();
+    let mut platform = iot_fuzz::FuzzPlatform::default();
+    let mut counter = MemoryCounter(3);
+    let s = Processor::<_, 3>::new(&mut platform).update(&v, &mut counter).unwrap();
+    assert_eq!((s.sequence_number, counter.0), (9, 9));
 }

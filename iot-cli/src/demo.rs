@@ -358,6 +358,7 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
         records: Vec::new(),
         log: Vec::new(),
         quiet: true,
+        gates: crate::manifest::Gates::default(),
     };
     let mut counter = FileCounter(dir.join("device-counter"));
     for (i, env) in envelopes.iter().enumerate() {

@@ -4,8 +4,9 @@
 use crate::{Failure, Outcome, keys};
 use clap::{Args, Subcommand, ValueEnum};
 use iot_cose::{Algorithm, PrivateKey, PublicKey, WithAlgorithm};
-use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, text_map};
+use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder, text_map};
 use iot_manifest::command::VendorId;
+use iot_manifest::update::{ComponentMetadata, FileType, VersionComparison, WaitEvent, WaitInfo};
 use iot_manifest::{
     Component, Envelope, Error, Limits, Outcome as RecordOutcome, Platform, PlatformError, Processor, Record,
     RollbackCounter, Section, SuitDigest, VerifiedManifest, render,
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per run; boxing buys nothing")]
 pub(crate) enum ManifestCommand {
     /// Build and sign a SUIT envelope from a JSON spec (schema in the iot-manifest README).
     Create(CreateArgs),
@@ -169,6 +171,23 @@ pub(crate) struct ProcessArgs {
     /// A nonce for the report (hex), as the update server asked.
     #[arg(long, requires = "report")]
     report_nonce: Option<String>,
+    /// Update management: the device clock for use-before, seconds since 1970 (default: now).
+    #[arg(long)]
+    time: Option<u64>,
+    /// Update management: the battery level in mWh (minimum-battery fails closed without it).
+    #[arg(long)]
+    battery: Option<u64>,
+    /// Update management: the answer to update-authorized (refused without it).
+    #[arg(long)]
+    authorized: Option<bool>,
+    /// Update management: the installed version of a component, as SLOT=1.2.3 (repeatable;
+    /// negative parts mark pre-releases, 2.0.-1.1 is 2.0-rc.1).
+    #[arg(long = "component-version", value_name = "SLOT=VERSION")]
+    component_version: Vec<String>,
+    /// Update management: the events a wait directive names have happened (without it, a wait
+    /// stops the update with "waiting for an event"; run again later).
+    #[arg(long = "events-ready")]
+    events_ready: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -251,6 +270,9 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         images.push(img);
     }
     let mut m = ManifestBuilder::for_images(seq, vendor, class, &images);
+    if let Some(gates) = update_gates(spec, comps)? {
+        m = m.sequence(Section::PayloadFetch, &gates);
+    }
     if let Some(seqs) = spec.get("sequences").and_then(Value::as_array) {
         let wanted: Vec<&str> = seqs.iter().filter_map(Value::as_str).collect();
         for s in [Section::Install, Section::Validate, Section::Invoke] {
@@ -292,6 +314,98 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         _ => return Err(Failure("unsupported key type".into())),
     };
     Ok(env.encode()?)
+}
+
+/// The update-management gates of a spec as a payload-fetch sequence (run by an update before
+/// anything is fetched, never at boot): per component `"version": ["<", "1.0.0"]` (comparisons
+/// `>`, `>=`, `=`, `<=`, `<`), then for the device (component 0) `"update": {"use_before",
+/// "minimum_battery", "priority" (asks for update-authorized), "wait": {event: value}}`.
+fn update_gates(spec: &Value, comps: &[Value]) -> Result<Option<SequenceBuilder>, Failure> {
+    let many = comps.len() > 1;
+    let mut seq = SequenceBuilder::new();
+    let index = |seq: SequenceBuilder, i: usize| {
+        if many { seq.set_component_index(u64::try_from(i).unwrap_or(u64::MAX)) } else { seq }
+    };
+    for (i, c) in comps.iter().enumerate() {
+        let Some(v) = c.get("version") else { continue };
+        let bad = || Failure(format!("spec: component {i}: version is [\"<=\", \"1.2.3\"]"));
+        let (Some(op), Some(ver)) = (v.get(0).and_then(Value::as_str), v.get(1).and_then(Value::as_str)) else {
+            return Err(bad());
+        };
+        let cmp = match op {
+            ">" => VersionComparison::Greater,
+            ">=" => VersionComparison::GreaterEqual,
+            "=" | "==" => VersionComparison::Equal,
+            "<=" => VersionComparison::LesserEqual,
+            "<" => VersionComparison::Lesser,
+            _ => return Err(bad()),
+        };
+        seq = index(seq, i)
+            .override_parameters(&Params::new().version(cmp, &parse_version(ver)?))
+            .condition(iot_manifest::codes::condition::VERSION, 15);
+    }
+    if let Some(u) = spec.get("update") {
+        use iot_manifest::codes::{condition as c, directive as d};
+        let o = u.as_object().ok_or_else(|| Failure("spec: update is an object".into()))?;
+        let mut params = Params::new();
+        let mut checks: Vec<(i64, bool)> = Vec::new();
+        for (k, v) in o {
+            let num = || v.as_u64().ok_or_else(|| Failure(format!("spec: update.{k} is a non-negative integer")));
+            match k.as_str() {
+                "use_before" => {
+                    params = params.use_before(num()?);
+                    checks.push((c::USE_BEFORE, false));
+                }
+                "minimum_battery" => {
+                    params = params.minimum_battery(num()?);
+                    checks.push((c::MINIMUM_BATTERY, false));
+                }
+                "priority" => {
+                    let p = v.as_i64().ok_or_else(|| Failure("spec: update.priority is an integer".into()))?;
+                    params = params.update_priority(p);
+                    checks.push((c::UPDATE_AUTHORIZED, false));
+                }
+                "wait" => {
+                    let w = v.as_object().ok_or_else(|| Failure("spec: update.wait is an object".into()))?;
+                    let mut events = Vec::new();
+                    for (name, x) in w {
+                        let key = match name.as_str() {
+                            "authorization" => 1,
+                            "power" => 2,
+                            "network" => 3,
+                            "time" => 5,
+                            "time_of_day" => 6,
+                            "day_of_week" => 7,
+                            "time_of_day_utc" => 8,
+                            "day_of_week_utc" => 9,
+                            other => return Err(Failure(format!("spec: unknown wait event {other:?}"))),
+                        };
+                        let val =
+                            x.as_i64().ok_or_else(|| Failure(format!("spec: update.wait.{name} is an integer")))?;
+                        if key >= 5 && val < 0 {
+                            return Err(Failure(format!("spec: update.wait.{name} is a non-negative integer")));
+                        }
+                        events.push((key, val));
+                    }
+                    if events.is_empty() {
+                        return Err(Failure("spec: update.wait names no event".into()));
+                    }
+                    params = params.wait_info(&events);
+                    checks.push((d::WAIT, true));
+                }
+                other => return Err(Failure(format!("spec: unknown update gate {other:?}"))),
+            }
+        }
+        if !checks.is_empty() {
+            // Waits first, so a device that suspends does not re-ask its user after the wait.
+            checks.sort_by_key(|(code, wait)| (!*wait, *code));
+            seq = index(seq, 0).override_parameters(&params);
+            for (code, is_wait) in checks {
+                seq = if is_wait { seq.directive(code, 15) } else { seq.condition(code, 15) };
+            }
+        }
+    }
+    Ok(if seq.is_empty() { None } else { Some(seq) })
 }
 
 fn create(a: &CreateArgs) -> Result<Outcome, Failure> {
@@ -446,6 +560,33 @@ pub(crate) struct DirPlatform {
     pub(crate) records: Vec<Record>,
     pub(crate) log: Vec<String>,
     pub(crate) quiet: bool,
+    pub(crate) gates: Gates,
+}
+
+/// What the reference platform answers to update-management conditions and directives.
+#[derive(Debug, Default)]
+pub(crate) struct Gates {
+    /// The clock (None: the system clock).
+    pub(crate) now: Option<u64>,
+    pub(crate) battery: Option<u64>,
+    pub(crate) authorized: Option<bool>,
+    /// Installed versions by slot name.
+    pub(crate) versions: Vec<(String, Vec<i64>)>,
+    pub(crate) events_ready: bool,
+    /// File type for the next write of a component (from component metadata).
+    pending: Vec<(usize, FileType)>,
+}
+
+/// `1.2.3` or `2.0.-1.1` as version integers.
+fn parse_version(v: &str) -> Result<Vec<i64>, Failure> {
+    let parts: Vec<i64> = v
+        .split('.')
+        .map(|p| p.trim().parse::<i64>().map_err(|_| Failure(format!("version {v:?}: parts are integers"))))
+        .collect::<Result<_, _>>()?;
+    if parts.is_empty() || parts.len() > iot_manifest::update::MAX_VERSION_PARTS {
+        return Err(Failure(format!("version {v:?}: 1 to 16 parts")));
+    }
+    Ok(parts)
 }
 
 /// File name of a component: printable segments as text, others as hex, joined with `.`.
@@ -491,6 +632,24 @@ impl Platform for DirPlatform {
     }
     fn write(&mut self, c: Component<'_>, data: &[u8]) -> Result<(), PlatformError> {
         let path = self.path(&c);
+        let kind = self.gates.pending.iter().position(|(i, _)| *i == c.index).map(|at| self.gates.pending.remove(at).1);
+        match kind {
+            Some(FileType::Directory) => {
+                if !data.is_empty() {
+                    return Err(PlatformError::Denied);
+                }
+                std::fs::create_dir_all(&path).map_err(|_| PlatformError::Storage)?;
+                self.say(format!("    made directory {}", slot_name(&c)));
+                return Ok(());
+            }
+            Some(FileType::Symlink) => {
+                // The reference platform keeps a link as a file holding its target; it never
+                // creates a real link a later read could follow out of the slot directory.
+                let target = std::str::from_utf8(data).map_err(|_| PlatformError::Denied)?;
+                self.say(format!("    link {} -> {target}", slot_name(&c)));
+            }
+            Some(FileType::Regular) | None => {}
+        }
         let tmp = path.with_extension("partial");
         std::fs::write(&tmp, data).map_err(|_| PlatformError::Storage)?;
         std::fs::rename(&tmp, &path).map_err(|_| PlatformError::Storage)?;
@@ -531,6 +690,50 @@ impl Platform for DirPlatform {
         self.say(format!("    invoke slot {}{args}", slot_name(&c)));
         Ok(())
     }
+    fn now(&mut self) -> Result<u64, PlatformError> {
+        match self.gates.now {
+            Some(t) => Ok(t),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .map_err(|_| PlatformError::Unsupported),
+        }
+    }
+    fn battery(&mut self) -> Result<u64, PlatformError> {
+        self.gates.battery.ok_or(PlatformError::Unsupported)
+    }
+    fn authorize(&mut self, c: Component<'_>, priority: Option<i64>) -> Result<bool, PlatformError> {
+        let answer = self.gates.authorized.ok_or(PlatformError::Unsupported)?;
+        let p = priority.map(|p| format!(" (priority {p})")).unwrap_or_default();
+        self.say(format!("    update of {}{p}: {}", slot_name(&c), if answer { "authorized" } else { "declined" }));
+        Ok(answer)
+    }
+    fn version(&mut self, c: Component<'_>, out: &mut [i64]) -> Result<usize, PlatformError> {
+        let name = slot_name(&c);
+        let (_, v) = self.gates.versions.iter().find(|(n, _)| *n == name).ok_or(PlatformError::Unsupported)?;
+        let n = v.len().min(out.len());
+        out.get_mut(..n).ok_or(PlatformError::Unsupported)?.copy_from_slice(v.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+    fn wait(&mut self, c: Component<'_>, events: WaitInfo<'_>) -> Result<(), PlatformError> {
+        let list: Vec<String> = events.events().map(|e| format!("{e:?}")).collect();
+        if events.events().any(|e| matches!(e, WaitEvent::Other(..))) {
+            return Err(PlatformError::Unsupported);
+        }
+        let ready = self.gates.events_ready;
+        self.say(format!(
+            "    wait for {}: {} ({})",
+            slot_name(&c),
+            list.join(", "),
+            if ready { "ready" } else { "not yet" }
+        ));
+        if ready { Ok(()) } else { Err(PlatformError::Wait) }
+    }
+    fn metadata(&mut self, c: Component<'_>, m: ComponentMetadata<'_>) -> Result<(), PlatformError> {
+        self.gates.pending.retain(|(i, _)| *i != c.index);
+        self.gates.pending.push((c.index, m.file_type()));
+        Ok(())
+    }
     fn record(&mut self, r: &Record) {
         let outcome = match r.outcome {
             RecordOutcome::Success => "ok".to_owned(),
@@ -557,6 +760,10 @@ impl RollbackCounter for FileCounter {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(_) => Err(PlatformError::Storage),
         }
+    }
+    /// No counter file yet: a device in its factory state, which takes any sequence number once.
+    fn installed(&self) -> Result<bool, PlatformError> {
+        Ok(self.0.exists())
     }
     fn advance(&mut self, value: u64) -> Result<(), PlatformError> {
         if value < self.get()? {
@@ -601,6 +808,22 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
         records: Vec::new(),
         log: Vec::new(),
         quiet: a.json,
+        gates: Gates {
+            now: a.time,
+            battery: a.battery,
+            authorized: a.authorized,
+            versions: a
+                .component_version
+                .iter()
+                .map(|s| {
+                    let (slot, v) =
+                        s.split_once('=').ok_or_else(|| Failure(format!("--component-version {s:?}: SLOT=VERSION")))?;
+                    Ok((slot.to_owned(), parse_version(v)?))
+                })
+                .collect::<Result<_, Failure>>()?,
+            events_ready: a.events_ready,
+            pending: Vec::new(),
+        },
     };
     let mut counter = FileCounter(a.counter.clone());
     let before = counter.get().map_err(|e| Failure(format!("{}: {e}", a.counter.display())))?;

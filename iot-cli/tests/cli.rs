@@ -445,6 +445,156 @@ mod manifest {
         assert!(!e.path().join("counter").exists());
     }
 
+    /// A spec with update-management gates: each gate the device cannot pass refuses the update
+    /// before anything is fetched; with every answer given, it installs.
+    #[test]
+    fn update_gates_from_the_spec() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        keygen(d, "ES256");
+        std::fs::write(d.join("fw.bin"), vec![0x5a; 300]).unwrap();
+        let spec = serde_json::json!({
+            "sequence_number": 1,
+            "vendor_id": VENDOR,
+            "class_id": CLASS,
+            "components": [{"id": ["617070"], "image": "fw.bin", "uri": "https://cdn.example/fw.bin", "version": ["<", "2.0.0"]}],
+            "update": {"use_before": 4_000_000_000u64, "minimum_battery": 100, "priority": 1, "wait": {"power": 1}},
+        });
+        std::fs::write(d.join("spec.json"), spec.to_string()).unwrap();
+        let out = iot(d, &["manifest", "create", "--spec", "spec.json", "--key", "k.pem", "-o", "m.suit"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        let out = iot(d, &["manifest", "show", "m.suit", "--json"]);
+        assert!(out.stdout.windows(11).any(|w| w == b"use-before\""), "{}", String::from_utf8_lossy(&out.stdout));
+        let run = |extra: &[&str]| {
+            let mut args = vec![
+                "manifest",
+                "process",
+                "--key",
+                "p.pem",
+                "m.suit",
+                "--slots",
+                "slots",
+                "--counter",
+                "counter",
+                "--vendor-id",
+                VENDOR,
+                "--class-id",
+                CLASS,
+                "--fetch-dir",
+                ".",
+                "--procedure",
+                "update",
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            iot(d, &args)
+        };
+        let all = ["--events-ready", "--battery", "150", "--authorized", "true", "--component-version", "app=1.9.3"];
+        for (drop, want) in [
+            ("--events-ready", "waiting for an event"),
+            ("--battery", "operation unsupported"),
+            ("--authorized", "operation unsupported"),
+            ("--component-version", "operation unsupported"),
+        ] {
+            let mut args: Vec<&str> = Vec::new();
+            let mut skip = false;
+            for (i, a) in all.iter().enumerate() {
+                if skip {
+                    skip = false;
+                    continue;
+                }
+                if *a == drop {
+                    skip = all.get(i + 1).is_some_and(|n| !n.starts_with("--"));
+                    continue;
+                }
+                args.push(a);
+            }
+            let out = run(&args);
+            assert_eq!(code(&out), 1, "without {drop}: {out:?}");
+            assert!(json(&out)["reason"].as_str().unwrap().contains(want), "without {drop}: {out:?}");
+            assert!(!d.join("slots/app").exists(), "nothing fetched without {drop}");
+        }
+        for (battery, authorized, version, time, condition) in [
+            ("99", "true", "app=1.9.3", "1", "condition 26"),
+            ("150", "false", "app=1.9.3", "1", "condition 27"),
+            ("150", "true", "app=2.0.0", "1", "condition 28"),
+            ("150", "true", "app=1.9.3", "4000000000", "condition 4"),
+        ] {
+            let out = run(&[
+                "--events-ready",
+                "--battery",
+                battery,
+                "--authorized",
+                authorized,
+                "--component-version",
+                version,
+                "--time",
+                time,
+            ]);
+            assert_eq!(code(&out), 1, "{condition}: {out:?}");
+            assert!(json(&out)["reason"].as_str().unwrap().contains(condition), "{condition}: {out:?}");
+            assert!(!d.join("slots/app").exists());
+        }
+        let out = run(&all);
+        assert_eq!(code(&out), 0, "{out:?}");
+        assert_eq!(std::fs::read(d.join("slots/app")).unwrap(), vec![0x5a; 300]);
+        // Bad specs are refused with a message.
+        for bad in [
+            serde_json::json!({"update": {"wait": {"sunset": 1}}}),
+            serde_json::json!({"update": {"use_before": -1}}),
+            serde_json::json!({"update": {"frobnicate": 1}}),
+        ] {
+            let mut s = spec.clone();
+            s["update"] = bad["update"].clone();
+            std::fs::write(d.join("bad.json"), s.to_string()).unwrap();
+            let out = iot(d, &["manifest", "create", "--spec", "bad.json", "--key", "k.pem", "-o", "bad.suit"]);
+            assert_eq!(code(&out), 2, "{bad}: {out:?}");
+        }
+    }
+
+    /// libcsuit's U3 (component metadata) on a device in its factory state (no counter file, so
+    /// sequence number 0 installs): a directory, a fetched file and a link.
+    #[test]
+    fn update_management_u3_makes_directory_file_and_link() {
+        let Some(v) = iot_test_vectors::area("suit") else { return };
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        std::fs::copy(v.join("payloads/raw_image.bin"), d.join("example3.bin")).unwrap();
+        let key = v.join("keys/suit-examples-p256-public.pem");
+        let u3 = v.join("update-management/exampleU3.suit");
+        let out = iot(
+            d,
+            &[
+                "manifest",
+                "process",
+                "--key",
+                key.to_str().unwrap(),
+                u3.to_str().unwrap(),
+                "--slots",
+                "slots",
+                "--counter",
+                "counter",
+                "--vendor-id",
+                VENDOR,
+                "--class-id",
+                CLASS,
+                "--fetch-dir",
+                ".",
+                "--procedure",
+                "update",
+                "--json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        assert!(d.join("slots/usr.local.bin").is_dir());
+        assert_eq!(
+            std::fs::read(d.join("slots/usr.local.bin.example3")).unwrap(),
+            std::fs::read(d.join("example3.bin")).unwrap()
+        );
+        assert_eq!(std::fs::read_to_string(d.join("slots/usr.bin.example")).unwrap(), "/usr/local/bin/example3");
+        assert_eq!(std::fs::read_to_string(d.join("counter")).unwrap().trim(), "0");
+    }
+
     #[test]
     fn spec_vectors_verify_and_unsigned_are_refused() {
         let Some(v) = iot_test_vectors::area("suit") else { return };

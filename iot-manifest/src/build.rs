@@ -165,6 +165,59 @@ impl Params {
         self.boolean(p::STRICT_ORDER, yes)
     }
 
+    /// use-before (update management): seconds since 1970-01-01 UTC.
+    #[must_use]
+    pub fn use_before(self, time: u64) -> Self {
+        self.uint(p::USE_BEFORE, time)
+    }
+    /// minimum-battery (update management), mWh.
+    #[must_use]
+    pub fn minimum_battery(self, mwh: u64) -> Self {
+        self.uint(p::MINIMUM_BATTERY, mwh)
+    }
+    /// update-priority (update management), handed to the device's authorization.
+    #[must_use]
+    pub fn update_priority(self, priority: i64) -> Self {
+        let mut v = Vec::new();
+        let _ = enc(&mut v).int(priority);
+        self.raw(p::UPDATE_PRIORITY, v)
+    }
+    /// version (update management): the comparison and version the condition checks the
+    /// installed version against (bstr-wrapped `SUIT_Parameter_Version_Match`).
+    #[must_use]
+    pub fn version(self, comparison: crate::update::VersionComparison, version: &[i64]) -> Self {
+        use crate::update::VersionComparison as C;
+        let cmp = match comparison {
+            C::Greater => 1,
+            C::GreaterEqual => 2,
+            C::Equal => 3,
+            C::LesserEqual => 4,
+            C::Lesser => 5,
+        };
+        let mut m = Vec::new();
+        let _ = enc(&mut m).array(2).and_then(|e| e.uint(cmp)?.array(version.len()));
+        for n in version {
+            let _ = enc(&mut m).int(*n);
+        }
+        self.bytes(p::VERSION, &m)
+    }
+    /// wait-info (update management): integer events by key (1 authorization, 2 power, 3 network,
+    /// 5 time, 6 time of day, 7 day of week, 8 time of day UTC, 9 day of week UTC).
+    #[must_use]
+    pub fn wait_info(self, events: &[(u64, i64)]) -> Self {
+        let mut m = Vec::new();
+        let _ = enc(&mut m).map(events.len());
+        for (k, v) in events {
+            let _ = enc(&mut m).uint(*k).and_then(|e| e.int(*v));
+        }
+        self.bytes(p::WAIT_INFO, &m)
+    }
+    /// component-metadata (update management) from an encoded `SUIT_Component_Metadata` map.
+    #[must_use]
+    pub fn component_metadata(self, encoded: &[u8]) -> Self {
+        self.bytes(p::COMPONENT_METADATA, encoded)
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
         let _ = enc(out).map(self.entries.len());
         for (k, v) in &self.entries {
@@ -272,6 +325,34 @@ impl SequenceBuilder {
     #[must_use]
     pub fn run_sequence(self, seq: &SequenceBuilder) -> Self {
         self.cmd(d::RUN_SEQUENCE, |v| put_bytes(v, &seq.encode()))
+    }
+
+    /// override-multiple (update management): parameters for several components at once; the
+    /// component index ends at the last one.
+    #[must_use]
+    pub fn override_multiple(self, entries: &[(u64, &Params)]) -> Self {
+        self.cmd(d::OVERRIDE_MULTIPLE, |v| {
+            let _ = enc(v).map(entries.len());
+            for (i, params) in entries {
+                let _ = enc(v).uint(*i);
+                params.encode(v);
+            }
+        })
+    }
+
+    /// copy-params (update management): for each source component, the parameter keys to copy
+    /// into the current component.
+    #[must_use]
+    pub fn copy_params(self, entries: &[(u64, &[i64])]) -> Self {
+        self.cmd(d::COPY_PARAMS, |v| {
+            let _ = enc(v).map(entries.len());
+            for (i, keys) in entries {
+                let _ = enc(v).uint(*i).and_then(|e| e.array(keys.len()));
+                for k in *keys {
+                    let _ = enc(v).int(*k);
+                }
+            }
+        })
     }
 
     /// A custom command (negative codepoint) with an encoded argument.

@@ -143,6 +143,16 @@ pub mod parameter {
     pub const DEVICE_ID: i64 = 24;
     /// `suit-parameter-fetch-arguments`.
     pub const FETCH_ARGS: i64 = 25;
+    /// `suit-parameter-minimum-battery` (update management), mWh.
+    pub const MINIMUM_BATTERY: i64 = 26;
+    /// `suit-parameter-update-priority` (update management).
+    pub const UPDATE_PRIORITY: i64 = 27;
+    /// `suit-parameter-version` (update management).
+    pub const VERSION: i64 = 28;
+    /// `suit-parameter-wait-info` (update management).
+    pub const WAIT_INFO: i64 = 29;
+    /// `suit-parameter-component-metadata` (update management).
+    pub const COMPONENT_METADATA: i64 = 30;
 }
 
 /// Text map keys.

@@ -5,6 +5,7 @@
 use crate::codes::{PEN_TAG, condition as c, directive as d, parameter as p};
 use crate::digest::SuitDigest;
 use crate::error::{Error, Result};
+use crate::update::{ComponentMetadata, VersionMatch, WaitInfo};
 use iot_cose::cbor::{Decoder, Type};
 
 /// Depth bound for skipping values that the processor does not interpret (custom arguments).
@@ -123,6 +124,18 @@ pub enum Param<'a> {
     DeviceId(&'a [u8]),
     /// `fetch-arguments` (25).
     FetchArgs(&'a [u8]),
+    /// `use-before` (4, update management): seconds since 1970-01-01.
+    UseBefore(u64),
+    /// `minimum-battery` (26, update management), mWh.
+    MinimumBattery(u64),
+    /// `update-priority` (27, update management).
+    UpdatePriority(i64),
+    /// `version` (28, update management).
+    Version(VersionMatch<'a>),
+    /// `wait-info` (29, update management).
+    WaitInfo(WaitInfo<'a>),
+    /// `component-metadata` (30, update management).
+    ComponentMetadata(ComponentMetadata<'a>),
     /// A custom (negative) parameter: a hint, its raw encoded value.
     Custom(i64, &'a [u8]),
     /// A parameter from an extension this version does not process: key and raw encoded value.
@@ -147,6 +160,12 @@ impl Param<'_> {
             Self::InvokeArgs(_) => p::INVOKE_ARGS,
             Self::DeviceId(_) => p::DEVICE_ID,
             Self::FetchArgs(_) => p::FETCH_ARGS,
+            Self::UseBefore(_) => p::USE_BEFORE,
+            Self::MinimumBattery(_) => p::MINIMUM_BATTERY,
+            Self::UpdatePriority(_) => p::UPDATE_PRIORITY,
+            Self::Version(_) => p::VERSION,
+            Self::WaitInfo(_) => p::WAIT_INFO,
+            Self::ComponentMetadata(_) => p::COMPONENT_METADATA,
             Self::Custom(k, _) | Self::Extension(k, _) => *k,
         }
     }
@@ -237,6 +256,17 @@ fn decode_param<'a>(d: &mut Decoder<'a>) -> Result<Param<'a>> {
         p::SOURCE_COMPONENT => Param::SourceComponent(d.uint()?),
         p::INVOKE_ARGS => Param::InvokeArgs(d.bytes()?),
         p::FETCH_ARGS => Param::FetchArgs(d.bytes()?),
+        p::USE_BEFORE => Param::UseBefore(d.uint()?),
+        p::MINIMUM_BATTERY => Param::MinimumBattery(d.uint()?),
+        p::UPDATE_PRIORITY => Param::UpdatePriority(d.int()?),
+        p::VERSION => {
+            let mut inner = Decoder::new(d.bytes()?);
+            let v = VersionMatch::decode(&mut inner)?;
+            inner.finish()?;
+            Param::Version(v)
+        }
+        p::WAIT_INFO => Param::WaitInfo(WaitInfo::new(d.bytes()?)?),
+        p::COMPONENT_METADATA => Param::ComponentMetadata(ComponentMetadata::new(d.bytes()?)?),
         k if k < 0 => Param::Custom(k, d.raw_item(SKIP_DEPTH)?),
         k => Param::Extension(k, d.raw_item(SKIP_DEPTH)?),
     })
@@ -502,6 +532,93 @@ impl<'a> Commands<'a> {
     }
 }
 
+/// The entries of an override-multiple argument (`{+ uint => {+ SUIT_Parameters}}`), checked when
+/// the manifest was decoded.
+pub fn override_multiple(arg: &[u8]) -> impl Iterator<Item = Result<(u64, ParamMap<'_>)>> + '_ {
+    let mut dec = Decoder::new(arg);
+    let mut left = dec.map().unwrap_or(0);
+    core::iter::from_fn(move || {
+        left = left.checked_sub(1)?;
+        let r = (|| {
+            let i = dec.uint()?;
+            let raw = dec.raw_item(SKIP_DEPTH)?;
+            Ok((i, ParamMap { raw }))
+        })();
+        if r.is_err() {
+            left = 0;
+        }
+        Some(r)
+    })
+}
+
+/// The entries of a copy-params argument (`{+ uint => [+ int]}`): each source component with the
+/// encoded list of parameter keys to copy from it.
+pub fn copy_params(arg: &[u8]) -> impl Iterator<Item = Result<(u64, &[u8])>> + '_ {
+    let mut dec = Decoder::new(arg);
+    let mut left = dec.map().unwrap_or(0);
+    core::iter::from_fn(move || {
+        left = left.checked_sub(1)?;
+        let r = (|| Ok((dec.uint()?, dec.raw_item(1)?)))();
+        if r.is_err() {
+            left = 0;
+        }
+        Some(r)
+    })
+}
+
+/// The parameter keys of one copy-params entry.
+pub fn copy_keys(raw: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    let mut dec = Decoder::new(raw);
+    let n = dec.array().unwrap_or(0);
+    (0..n).map_while(move |_| dec.int().ok())
+}
+
+/// Checks an override-multiple or copy-params argument: a non-empty map of distinct component
+/// indices in range, with parameter maps (checked like override-parameters) or non-empty key lists.
+fn check_extension(code: i64, arg: &[u8], components: usize) -> Result<()> {
+    let mut dec = Decoder::new(arg);
+    let n = dec.map()?;
+    if n == 0 || n > MAX_PARAMS {
+        return Err(Error::Malformed { what: "override-multiple / copy-params needs 1 to 32 entries" });
+    }
+    let mut seen = [u64::MAX; 32];
+    for slot in seen.iter_mut().take(usize::try_from(n).unwrap_or(0)) {
+        let i = dec.uint()?;
+        if usize::try_from(i).map_or(true, |i| i >= components) {
+            return Err(Error::ComponentIndex { index: i });
+        }
+        *slot = i;
+        let raw = dec.raw_item(SKIP_DEPTH)?;
+        if code == d::OVERRIDE_MULTIPLE {
+            let mut inner = Decoder::new(raw);
+            if inner.map()? > MAX_PARAMS {
+                return Err(Error::LimitExceeded { what: "parameters in one map", limit: 32 });
+            }
+            ParamMap { raw }.check()?;
+        } else {
+            let mut inner = Decoder::new(raw);
+            let k = inner.array()?;
+            if k == 0 || k > MAX_PARAMS {
+                return Err(Error::Malformed { what: "copy-params needs 1 to 32 parameter keys" });
+            }
+            for _ in 0..k {
+                inner.int()?;
+            }
+        }
+    }
+    let indices = seen.get(..usize::try_from(n).unwrap_or(0)).unwrap_or_default();
+    for (j, a) in indices.iter().enumerate() {
+        if indices.get(j.saturating_add(1)..).unwrap_or_default().contains(a) {
+            return Err(Error::DuplicateKey {
+                what: "override-multiple / copy-params",
+                key: i64::try_from(*a).unwrap_or(0),
+            });
+        }
+    }
+    dec.finish()?;
+    Ok(())
+}
+
 /// What [`check_sequence`] needs to know about the manifest.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CheckCtx {
@@ -531,6 +648,7 @@ pub(crate) fn check_sequence(seq: &Sequence<'_>, ctx: &mut CheckCtx, max_depth: 
                     | Command::RunSequence(_)
                     | Command::TryEach(_)
                     | Command::OverrideParameters(_)
+                    | Command::Extension { .. }
             );
             if !allowed {
                 return Err(Error::Malformed { what: "command not allowed in the shared sequence" });
@@ -563,10 +681,8 @@ pub(crate) fn check_sequence(seq: &Sequence<'_>, ctx: &mut CheckCtx, max_depth: 
                     return Err(Error::Malformed { what: "try-each needs two or more branches" });
                 }
             }
-            Command::Custom { .. }
-            | Command::Extension { .. }
-            | Command::Condition { .. }
-            | Command::Directive { .. } => {}
+            Command::Extension { code, arg } => check_extension(code, arg, ctx.components)?,
+            Command::Custom { .. } | Command::Condition { .. } | Command::Directive { .. } => {}
         }
     }
     ctx.depth = ctx.depth.saturating_add(1);

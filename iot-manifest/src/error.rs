@@ -205,6 +205,10 @@ pub enum PlatformError {
     /// The platform does not implement the operation.
     #[error("operation unsupported")]
     Unsupported,
+    /// A wait's events have not all happened yet: the update stops here and is processed again
+    /// later (a device that waits by suspending the processor returns this).
+    #[error("waiting for an event")]
+    Wait,
     /// A platform-specific code.
     #[error("platform error {0}")]
     Other(i32),

@@ -17,6 +17,7 @@ mod limits;
 mod manifest;
 mod processor;
 pub mod report;
+pub mod update;
 
 #[cfg(feature = "alloc")]
 pub mod build;

@@ -16,13 +16,21 @@
 //! - Strict-order is accepted; this processor always runs commands in order, which satisfies both
 //!   values.
 //! - Every command counts against [`Limits::max_steps`](crate::Limits), so work is bounded.
+//! - Update management (draft-ietf-suit-update-management): use-before, minimum-battery,
+//!   update-authorized and version are conditions answered by the platform's clock, battery,
+//!   policy and version store; wait hands the wait-info events to the platform; override-multiple
+//!   is set-component-index plus override-parameters per entry (the index ends at the last
+//!   entry); copy-params overrides the current components' parameters with those of the source
+//!   components; component metadata goes to the platform before each fetch, copy or write.
 
+use crate::codes::parameter as pk;
 use crate::codes::{Section, condition as c, directive as d};
-use crate::command::{Command, IndexArg, Param, ParamMap, Sequence, TryEach, VendorId};
+use crate::command::{self, Command, IndexArg, Param, ParamMap, Sequence, TryEach, VendorId};
 use crate::digest::{SuitDigest, ct_eq};
 use crate::envelope::VerifiedManifest;
 use crate::error::{Error, PlatformError, Result};
 use crate::manifest::{ComponentId, Components};
+use crate::update::{ComponentMetadata, MAX_VERSION_PARTS, VersionMatch, WaitInfo};
 use sha2::{Digest as _, Sha256};
 
 /// A component as the processor hands it to the platform: its index in `suit-components` and its
@@ -107,6 +115,60 @@ pub trait Platform {
         let _ = (component, code, arg);
         Err(PlatformError::Unsupported)
     }
+    /// The current time, seconds since 1970-01-01 UTC (condition use-before). A device without a
+    /// trusted clock keeps the default, so manifests with a use-before gate are refused.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    fn now(&mut self) -> Result<u64, PlatformError> {
+        Err(PlatformError::Unsupported)
+    }
+    /// The battery level in mWh (condition minimum-battery).
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    fn battery(&mut self) -> Result<u64, PlatformError> {
+        Err(PlatformError::Unsupported)
+    }
+    /// Asks the application or user whether `component` may be updated now, with the manifest's
+    /// update-priority if it set one (condition update-authorized). `Ok(false)` declines.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    fn authorize(&mut self, component: Component<'_>, priority: Option<i64>) -> Result<bool, PlatformError> {
+        let _ = (component, priority);
+        Err(PlatformError::Unsupported)
+    }
+    /// Writes the installed version of `component` into `version` (up to 16 integers, in the
+    /// draft's encoding: `[1, 2, -1, 3]` is 1.2-rc.3) and returns how many (condition version).
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    fn version(&mut self, component: Component<'_>, version: &mut [i64]) -> Result<usize, PlatformError> {
+        let _ = (component, version);
+        Err(PlatformError::Unsupported)
+    }
+    /// Waits until every event in `events` holds (directive wait). Return
+    /// [`PlatformError::Wait`] to stop the update and process the manifest again later, and
+    /// refuse events it does not know ([`WaitEvent::Other`](crate::update::WaitEvent::Other)).
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    fn wait(&mut self, component: Component<'_>, events: WaitInfo<'_>) -> Result<(), PlatformError> {
+        let _ = (component, events);
+        Err(PlatformError::Unsupported)
+    }
+    /// Component metadata (file type, permissions, times, creator) to apply to the fetch, copy
+    /// or write that follows for `component`: a directory is written with empty content, a
+    /// symbolic link with its target as content.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`], so a device that cannot apply metadata does not
+    /// silently create a regular file where a link or directory was asked for.
+    fn metadata(&mut self, component: Component<'_>, metadata: ComponentMetadata<'_>) -> Result<(), PlatformError> {
+        let _ = (component, metadata);
+        Err(PlatformError::Unsupported)
+    }
     /// Receives a record for every condition and directive executed, with the command's reporting
     /// policy; the platform's reporting engine decides what to keep. Default: ignore.
     fn record(&mut self, record: &Record) {
@@ -126,6 +188,16 @@ pub trait RollbackCounter {
     /// # Errors
     /// Storage failures, or [`PlatformError::Denied`] for a value below the stored one.
     fn advance(&mut self, value: u64) -> Result<(), PlatformError>;
+    /// Whether a manifest has ever been installed. A counter in its factory state (never
+    /// advanced) may return `false`: [`Processor::update`] then accepts any sequence number, 0
+    /// included, once, and [`Processor::boot`] skips the comparison. Default: `true`, so the
+    /// stored value always applies.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn installed(&self) -> Result<bool, PlatformError> {
+        Ok(true)
+    }
 }
 
 /// A [`RollbackCounter`] in RAM, for tests and for callers that persist it themselves.
@@ -210,9 +282,54 @@ pub struct Parameters<'a> {
     pub invoke_args: Option<&'a [u8]>,
     /// fetch-arguments.
     pub fetch_args: Option<&'a [u8]>,
+    /// use-before (update management).
+    pub use_before: Option<u64>,
+    /// minimum-battery (update management).
+    pub minimum_battery: Option<u64>,
+    /// update-priority (update management).
+    pub update_priority: Option<i64>,
+    /// version (update management).
+    pub version: Option<VersionMatch<'a>>,
+    /// wait-info (update management).
+    pub wait_info: Option<WaitInfo<'a>>,
+    /// component-metadata (update management).
+    pub component_metadata: Option<ComponentMetadata<'a>>,
 }
 
-/// Runs manifests on a device. `N` bounds the components and so the parameter storage (at most 192
+impl Parameters<'_> {
+    /// Copies parameter `key` from `src` (copy-params); a parameter `src` does not hold is left as
+    /// it is.
+    fn copy_from(&mut self, src: &Self, key: i64) -> Result<()> {
+        fn take<T: Copy>(slot: &mut Option<T>, v: Option<T>) {
+            if v.is_some() {
+                *slot = v;
+            }
+        }
+        match key {
+            pk::VENDOR_ID => take(&mut self.vendor_id, src.vendor_id),
+            pk::CLASS_ID => take(&mut self.class_id, src.class_id),
+            pk::DEVICE_ID => take(&mut self.device_id, src.device_id),
+            pk::IMAGE_DIGEST => take(&mut self.image_digest, src.image_digest),
+            pk::IMAGE_SIZE => take(&mut self.image_size, src.image_size),
+            pk::COMPONENT_SLOT => take(&mut self.component_slot, src.component_slot),
+            pk::CONTENT => take(&mut self.content, src.content),
+            pk::URI => take(&mut self.uri, src.uri),
+            pk::SOURCE_COMPONENT => take(&mut self.source_component, src.source_component),
+            pk::INVOKE_ARGS => take(&mut self.invoke_args, src.invoke_args),
+            pk::FETCH_ARGS => take(&mut self.fetch_args, src.fetch_args),
+            pk::USE_BEFORE => take(&mut self.use_before, src.use_before),
+            pk::MINIMUM_BATTERY => take(&mut self.minimum_battery, src.minimum_battery),
+            pk::UPDATE_PRIORITY => take(&mut self.update_priority, src.update_priority),
+            pk::VERSION => take(&mut self.version, src.version),
+            pk::WAIT_INFO => take(&mut self.wait_info, src.wait_info),
+            pk::COMPONENT_METADATA => take(&mut self.component_metadata, src.component_metadata),
+            code => return Err(Error::Unsupported { what: "parameter", code }),
+        }
+        Ok(())
+    }
+}
+
+/// Runs manifests on a device. `N` bounds the components and so the parameter storage (at most 296
 /// bytes per component on a 64-bit host, less on 32-bit targets); a manifest with more is refused.
 #[derive(Debug)]
 pub struct Processor<'p, P: ?Sized, const N: usize = 4> {
@@ -226,7 +343,7 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
     }
 
     /// The update procedure: refuses a manifest whose sequence number is not greater than the
-    /// counter (before any command runs), then runs payload-fetch, install and validate (each after
+    /// counter (before any command runs; see [`RollbackCounter::installed`] for a fresh device), then runs payload-fetch, install and validate (each after
     /// the shared sequence), and advances the counter only when all succeeded.
     ///
     /// # Errors
@@ -238,7 +355,7 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
     ) -> Result<Summary> {
         let stored = counter.get().map_err(Error::Counter)?;
         let seq = m.sequence_number();
-        if seq <= stored {
+        if seq <= stored && counter.installed().map_err(Error::Counter)? {
             return Err(Error::Rollback { manifest: seq, stored });
         }
         let steps =
@@ -255,7 +372,7 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
     pub fn boot<C: RollbackCounter + ?Sized>(&mut self, m: &VerifiedManifest<'_>, counter: &C) -> Result<Summary> {
         let stored = counter.get().map_err(Error::Counter)?;
         let seq = m.sequence_number();
-        if seq < stored {
+        if seq < stored && counter.installed().map_err(Error::Counter)? {
             return Err(Error::Rollback { manifest: seq, stored });
         }
         let steps = self.run(m, &[Section::Validate, Section::Load, Section::Invoke])?;
@@ -421,6 +538,29 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                         }
                     }
                 }
+                Command::Extension { code: d::OVERRIDE_MULTIPLE, arg } => {
+                    for entry in command::override_multiple(arg) {
+                        let (i, map) = entry?;
+                        self.step()?;
+                        let index = self.component(i)?.index;
+                        self.set_params(map, index, true, scoped, &mut soft)?;
+                        sel = IndexArg::One(i);
+                    }
+                }
+                Command::Extension { code: d::COPY_PARAMS, arg } => {
+                    for i in sel.indices(self.components.len()) {
+                        let dst = self.component(i)?.index;
+                        for entry in command::copy_params(arg) {
+                            let (src, keys) = entry?;
+                            self.step()?;
+                            let src = *self.params(self.component(src)?.index)?;
+                            let p = self.params.get_mut(dst).ok_or(Error::ComponentIndex { index: i })?;
+                            for key in command::copy_keys(keys) {
+                                p.copy_from(&src, key)?;
+                            }
+                        }
+                    }
+                }
                 Command::Extension { code, .. } => return Err(Error::Unsupported { what: "command", code }),
             }
         }
@@ -469,6 +609,12 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 Param::SourceComponent(v) => put(&mut p.source_component, v, overwrite),
                 Param::InvokeArgs(v) => put(&mut p.invoke_args, v, overwrite),
                 Param::FetchArgs(v) => put(&mut p.fetch_args, v, overwrite),
+                Param::UseBefore(v) => put(&mut p.use_before, v, overwrite),
+                Param::MinimumBattery(v) => put(&mut p.minimum_battery, v, overwrite),
+                Param::UpdatePriority(v) => put(&mut p.update_priority, v, overwrite),
+                Param::Version(v) => put(&mut p.version, v, overwrite),
+                Param::WaitInfo(v) => put(&mut p.wait_info, v, overwrite),
+                Param::ComponentMetadata(v) => put(&mut p.component_metadata, v, overwrite),
                 Param::SoftFailure(v) => {
                     if !scoped {
                         return Err(Error::SoftFailureScope);
@@ -505,14 +651,48 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 None => false,
             },
             c::ABORT => false,
+            c::USE_BEFORE => {
+                let until = p.use_before.ok_or(Error::MissingParameter { command: code, parameter: pk::USE_BEFORE })?;
+                self.platform.now().map_err(|error| self.perr(error, offset))? < until
+            }
+            c::MINIMUM_BATTERY => {
+                let min = p
+                    .minimum_battery
+                    .ok_or(Error::MissingParameter { command: code, parameter: pk::MINIMUM_BATTERY })?;
+                self.platform.battery().map_err(|error| self.perr(error, offset))? >= min
+            }
+            c::UPDATE_AUTHORIZED => {
+                self.platform.authorize(comp, p.update_priority).map_err(|error| self.perr(error, offset))?
+            }
+            c::VERSION => {
+                let want = p.version.ok_or(Error::MissingParameter { command: code, parameter: pk::VERSION })?;
+                let mut have = [0i64; MAX_VERSION_PARTS];
+                let n = self.platform.version(comp, &mut have).map_err(|error| self.perr(error, offset))?;
+                want.matches(have.get(..n).unwrap_or(&have))
+            }
             other => return Err(Error::Unsupported { what: "condition", code: other }),
         })
+    }
+
+    fn perr(&self, error: PlatformError, offset: usize) -> Error {
+        Error::Platform { error, section: self.section, offset }
+    }
+
+    /// Hands the component's metadata, if set, to the platform before a fetch, copy or write.
+    fn apply_metadata(&mut self, comp: Component<'a>, p: &Parameters<'a>, offset: usize) -> Result<()> {
+        match p.component_metadata {
+            Some(m) => self.platform.metadata(comp, m).map_err(|error| self.perr(error, offset)),
+            None => Ok(()),
+        }
     }
 
     fn directive(&mut self, code: i64, comp: Component<'a>, offset: usize) -> Result<()> {
         let p = *self.params(comp.index)?;
         let section = self.section;
         let perr = move |error| Error::Platform { error, section, offset };
+        if matches!(code, d::FETCH | d::WRITE | d::COPY) {
+            self.apply_metadata(comp, &p, offset)?;
+        }
         match code {
             d::FETCH => {
                 let uri = p.uri.ok_or(Error::MissingParameter { command: code, parameter: 21 })?;
@@ -544,6 +724,10 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 }
             }
             d::INVOKE => self.platform.invoke(comp, p.invoke_args).map_err(perr),
+            d::WAIT => {
+                let events = p.wait_info.ok_or(Error::MissingParameter { command: code, parameter: pk::WAIT_INFO })?;
+                self.platform.wait(comp, events).map_err(perr)
+            }
             other => Err(Error::Unsupported { what: "directive", code: other }),
         }
     }

@@ -199,6 +199,11 @@ fn param_name(key: i64) -> String {
         p::INVOKE_ARGS => "invoke-args",
         p::DEVICE_ID => "device-id",
         p::FETCH_ARGS => "fetch-arguments",
+        p::MINIMUM_BATTERY => "minimum-battery",
+        p::UPDATE_PRIORITY => "update-priority",
+        p::VERSION => "version",
+        p::WAIT_INFO => "wait-info",
+        p::COMPONENT_METADATA => "component-metadata",
         other => return format!("parameter({other})"),
     };
     n.into()
@@ -222,6 +227,21 @@ fn param_json(p: &Param<'_>) -> Value {
         Param::Content(b) | Param::InvokeArgs(b) | Param::FetchArgs(b) => Value::String(hex(b)),
         Param::Uri(u) => Value::String(u.into()),
         Param::Custom(_, raw) | Param::Extension(_, raw) => raw_json(raw),
+        Param::UseBefore(v) | Param::MinimumBattery(v) => json!(v),
+        Param::UpdatePriority(v) => json!(v),
+        Param::Version(v) => {
+            use crate::update::VersionComparison as C;
+            let cmp = match v.comparison {
+                C::Greater => "greater",
+                C::GreaterEqual => "greater-equal",
+                C::Equal => "equal",
+                C::LesserEqual => "lesser-equal",
+                C::Lesser => "lesser",
+            };
+            json!({ "comparison": cmp, "version": v.version().collect::<Vec<_>>() })
+        }
+        Param::WaitInfo(w) => raw_json(w.raw()),
+        Param::ComponentMetadata(m) => raw_json(m.raw()),
     }
 }
 

@@ -13,7 +13,7 @@
 )]
 
 use iot_cose::p256::ecdsa::SigningKey;
-use iot_manifest::build::{BuiltManifest, EnvelopeBuilder, Image, ManifestBuilder, sever};
+use iot_manifest::build::{BuiltManifest, EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder, sever};
 use iot_manifest::iot_cose;
 use iot_manifest::iot_cose::{Algorithm, CoseSigner, HmacKey, PrivateKey, PublicKey, WithAlgorithm};
 use iot_manifest::{
@@ -341,4 +341,47 @@ fn diagnostic_nesting_is_bounded() {
     assert!(matches!(diagnostic(&item), Err(Error::LimitExceeded { .. })));
     // Shallow input renders.
     assert_eq!(diagnostic(&[0xc1, 0x41, 0x00]).unwrap(), "1(h'00')");
+}
+
+/// The update-management builders reproduce libcsuit's U0 and U1 manifests byte for byte.
+#[test]
+fn update_management_builders_reproduce_u0_and_u1() {
+    use iot_manifest::update::VersionComparison;
+    let Some(d) = iot_test_vectors::area("suit") else { return };
+    let original = |f: &str| {
+        let bytes = std::fs::read(d.join(format!("update-management/{f}.suit"))).unwrap();
+        Envelope::decode(&bytes).unwrap().unverified_manifest_bytes().to_vec()
+    };
+    let two = || {
+        let mut b = ManifestBuilder::new(0);
+        b.component(&[&[0]]);
+        b.component(&[&[1]]);
+        b
+    };
+    let gates = SequenceBuilder::new().condition(4, 15).condition(26, 15).condition(28, 15).condition(27, 15);
+    let u0 = SequenceBuilder::new()
+        .set_component_index(0)
+        .override_parameters(
+            &Params::new()
+                .use_before(1_696_291_200)
+                .minimum_battery(10)
+                .update_priority(-1)
+                .version(VersionComparison::LesserEqual, &[1, 0]),
+        )
+        .set_component_index(1)
+        .copy_params(&[(0, &[4, 26, 27])])
+        .override_parameters(&Params::new().version(VersionComparison::Lesser, &[1, 0, 2]))
+        .set_component_index_all()
+        .run_sequence(&gates);
+    let built = two().sequence(Section::Install, &u0).build().unwrap().manifest;
+    assert_eq!(hex::encode(built), hex::encode(original("exampleU0")));
+    let u1 = SequenceBuilder::new()
+        .override_multiple(&[
+            (0, &Params::new().wait_info(&[(1, -1), (2, 10)])),
+            (1, &Params::new().wait_info(&[(6, 82_800)])),
+        ])
+        .set_component_index_all()
+        .directive(29, 15);
+    let built = two().sequence(Section::Install, &u1).build().unwrap().manifest;
+    assert_eq!(hex::encode(built), hex::encode(original("exampleU1")));
 }
