@@ -280,6 +280,32 @@ impl iot_manifest::Platform for FuzzPlatform {
         }
         Ok(())
     }
+    fn unwrap_key(
+        &mut self,
+        _: iot_manifest::Component<'_>,
+        info: &iot_manifest::encryption::EncryptionInfo<'_>,
+        cek: &mut [u8; 32],
+    ) -> Result<usize, iot_manifest::PlatformError> {
+        let r = info.recipients().next().ok_or(iot_manifest::PlatformError::Denied)?;
+        iot_manifest::encryption::unwrap_aes_kw(&FIXED_KEK, &r, cek).map_err(|_| iot_manifest::PlatformError::Denied)
+    }
+    fn write_at(
+        &mut self,
+        c: iot_manifest::Component<'_>,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), iot_manifest::PlatformError> {
+        let slot = self.slots.get_mut(c.index).ok_or(iot_manifest::PlatformError::NoSuchComponent)?;
+        if offset == 0 {
+            slot.clear();
+        }
+        assert_eq!(u64::try_from(slot.len()).ok(), Some(offset), "decrypted chunks arrive in order");
+        if slot.len() + data.len() > 256 {
+            return Err(iot_manifest::PlatformError::TooLarge);
+        }
+        slot.extend_from_slice(data);
+        Ok(())
+    }
     fn metadata(
         &mut self,
         _: iot_manifest::Component<'_>,
@@ -289,6 +315,63 @@ impl iot_manifest::Platform for FuzzPlatform {
         let _ = (m.file_type(), m.default_permissions(), m.creator(), m.creation_time(), m.modification_time());
         let _ = m.permissions(PermissionScope::User).chain(m.permissions(PermissionScope::Role)).count();
         Ok(())
+    }
+}
+
+/// The fixed key-encryption key of the encryption seeds.
+pub const FIXED_KEK: [u8; 16] = [0x61; 16];
+
+/// Firmware encryption: the first byte is a chunk size, the next two a big-endian length of the
+/// `SUIT_Encryption_Info`, the rest the ciphertext. Decoding, unwrapping (with the fixed KEK and
+/// the fixed P-256 key) and streaming decryption in those chunks never panic, and whatever
+/// decrypts re-encrypts: the same bytes encrypted for the fixed KEK decrypt back.
+pub fn manifest_encryption(data: &[u8]) {
+    use iot_manifest::encryption::{EncryptTo, EncryptionInfo, Recipient, encrypt, unwrap_aes_kw, unwrap_ecdh};
+    let [chunk, hi, lo, rest @ ..] = data else { return };
+    let chunk = usize::from(*chunk).max(1);
+    let n = usize::from(u16::from_be_bytes([*hi, *lo])).min(rest.len());
+    let (info_bytes, ct) = rest.split_at(n);
+    let Ok(info) = EncryptionInfo::decode(info_bytes) else { return };
+    let secret = p256::SecretKey::from_slice(&FIXED_P256).expect("valid scalar");
+    let mut cek = [0u8; 32];
+    let mut key = None;
+    for r in info.recipients() {
+        let got = match r {
+            Recipient::AesKw { .. } => unwrap_aes_kw(&FIXED_KEK, &r, &mut cek),
+            Recipient::EcdhEs { .. } => unwrap_ecdh(&secret, &r, &mut cek),
+        };
+        if let Ok(len) = got {
+            assert_eq!(len, info.algorithm.key_len());
+            key = Some(len);
+        }
+    }
+    let len = key.unwrap_or(info.algorithm.key_len());
+    let mut d = info.decryptor(&cek[..len]).expect("a key of the algorithm's length");
+    let Some(body_len) = ct.len().checked_sub(d.tag_len()) else { return };
+    let (body, tag) = ct.split_at(body_len);
+    let mut out = body.to_vec();
+    for c in out.chunks_mut(chunk) {
+        d.update(c);
+    }
+    if d.finish(tag).is_ok() {
+        let mut x = 0u8;
+        let again = encrypt(&out, info.algorithm, &[EncryptTo::AesKw { kek: &FIXED_KEK, kid: None }], |b| {
+            for y in b {
+                x = x.wrapping_add(1);
+                *y = x;
+            }
+        })
+        .expect("encrypts");
+        let info2 = EncryptionInfo::decode(&again.info).expect("own encoding decodes");
+        let r = info2.recipients().next().expect("one recipient");
+        let mut k2 = [0u8; 32];
+        let l2 = unwrap_aes_kw(&FIXED_KEK, &r, &mut k2).expect("own wrap unwraps");
+        let mut d2 = info2.decryptor(&k2[..l2]).expect("key");
+        let (b2, t2) = again.ciphertext.split_at(again.ciphertext.len() - d2.tag_len());
+        let mut back = b2.to_vec();
+        d2.update(&mut back);
+        d2.finish(t2).expect("own ciphertext authenticates");
+        assert_eq!(back, out);
     }
 }
 

@@ -6,6 +6,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use iot_cose::{Algorithm, PrivateKey, PublicKey, WithAlgorithm};
 use iot_manifest::build::{EnvelopeBuilder, Image, ManifestBuilder, Params, SequenceBuilder, text_map};
 use iot_manifest::command::VendorId;
+use iot_manifest::encryption::{
+    ContentAlgorithm, EncryptTo, Encrypted, EncryptionInfo, Recipient, encrypt, unwrap_aes_kw, unwrap_ecdh,
+};
 use iot_manifest::update::{ComponentMetadata, FileType, VersionComparison, WaitEvent, WaitInfo};
 use iot_manifest::{
     Component, Envelope, Error, Limits, Outcome as RecordOutcome, Platform, PlatformError, Processor, Record,
@@ -188,6 +191,12 @@ pub(crate) struct ProcessArgs {
     /// stops the update with "waiting for an event"; run again later).
     #[arg(long = "events-ready")]
     events_ready: bool,
+    /// Firmware encryption: the device's AES-KW key-encryption key (a raw 16- or 32-byte file).
+    #[arg(long)]
+    kek: Option<PathBuf>,
+    /// Firmware encryption: the device's P-256 private key (PEM) for ECDH-ES recipients.
+    #[arg(long = "decrypt-key")]
+    decrypt_key: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -227,6 +236,9 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
     }
     let mut images = Vec::new();
     let mut integrated = Vec::new();
+    // Per component: the fetch URI of a plain image, or the plan for an encrypted one.
+    let mut plain_uris: Vec<Option<String>> = Vec::new();
+    let mut sealed: Vec<Sealed> = Vec::new();
     for (i, c) in comps.iter().enumerate() {
         let id: Vec<Vec<u8>> = match c.get("id") {
             Some(Value::Array(segs)) => segs
@@ -259,8 +271,39 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
             let size = field(c, "size")?.as_u64().ok_or_else(|| Failure("spec: size".into()))?;
             Image::from_digest(&ids, digest, size)
         };
-        if let Some(uri) = c.get("uri").and_then(Value::as_str) {
-            img = img.uri(uri);
+        if let Some(enc) = c.get("encrypt") {
+            let path = c
+                .get("image")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Failure(format!("spec: component {i}: encrypt needs an image file")))?;
+            let plaintext = keys::read(&base.join(path))?;
+            let e = encrypt_image(enc, &plaintext, base)?;
+            // The ciphertext is fetched into a staging component and decrypted by a copy.
+            let uri = if c.get("integrated").and_then(Value::as_bool).unwrap_or(false) {
+                let name = integrated.last().map(|(n, _): &(String, Vec<u8>)| n.clone()).unwrap_or_default();
+                integrated.pop();
+                integrated.push((name.clone(), e.ciphertext.clone()));
+                name
+            } else {
+                let out = base.join(format!("{path}.enc"));
+                std::fs::write(&out, &e.ciphertext).map_err(|err| Failure(format!("{}: {err}", out.display())))?;
+                c.get("uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        Failure(format!("spec: component {i}: an encrypted image needs a uri or integrated"))
+                    })?
+                    .to_owned()
+            };
+            img = Image::new(&ids, &plaintext);
+            let mut staging = id.clone();
+            staging.push(b"encrypted".to_vec());
+            sealed.push((i, staging, uri, e.info));
+            plain_uris.push(None);
+        } else {
+            if let Some(uri) = c.get("uri").and_then(Value::as_str) {
+                img = img.uri(uri);
+            }
+            plain_uris.push(img.uri.clone());
         }
         if let Some(size) = c.get("size").and_then(Value::as_u64) {
             if size != img.size {
@@ -270,6 +313,33 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         images.push(img);
     }
     let mut m = ManifestBuilder::for_images(seq, vendor, class, &images);
+    if !sealed.is_empty() {
+        // The install sequence again, with fetch-then-decrypting-copy for the encrypted images.
+        use iot_manifest::codes::{condition as c, directive as d};
+        let mut install = SequenceBuilder::new();
+        for (i, uri) in plain_uris.iter().enumerate() {
+            if let Some(uri) = uri {
+                install = install
+                    .set_component_index(u64::try_from(i).unwrap_or(u64::MAX))
+                    .override_parameters(&Params::new().uri(uri))
+                    .directive(d::FETCH, 2)
+                    .condition(c::IMAGE_MATCH, 15);
+            }
+        }
+        for (i, staging, uri, info) in &sealed {
+            let segs: Vec<&[u8]> = staging.iter().map(Vec::as_slice).collect();
+            let s = m.component(&segs);
+            install = install
+                .set_component_index(s)
+                .override_parameters(&Params::new().uri(uri))
+                .directive(d::FETCH, 2)
+                .set_component_index(u64::try_from(*i).unwrap_or(u64::MAX))
+                .override_parameters(&Params::new().raw(19, bstr(info)).source_component(s))
+                .directive(d::COPY, 2)
+                .condition(c::IMAGE_MATCH, 15);
+        }
+        m = m.sequence(Section::Install, &install);
+    }
     if let Some(gates) = update_gates(spec, comps)? {
         m = m.sequence(Section::PayloadFetch, &gates);
     }
@@ -314,6 +384,56 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         _ => return Err(Failure("unsupported key type".into())),
     };
     Ok(env.encode()?)
+}
+
+/// An encrypted component of a spec: its index, the staging component's id, the URI the
+/// ciphertext is fetched from, and the encryption info.
+type Sealed = (usize, Vec<Vec<u8>>, String, Vec<u8>);
+
+/// A CBOR byte string holding `content`.
+fn bstr(content: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = iot_cose::cbor::Encoder::new(&mut v).bytes(content);
+    v
+}
+
+/// Encrypts an image for a spec's `"encrypt": {"kek": FILE | "recipient": PEM, "kid": TEXT,
+/// "algorithm": "A128GCM" | "A256GCM" | "A128CTR" | "A256CTR"}` with the OS RNG.
+fn encrypt_image(spec: &Value, plaintext: &[u8], base: &Path) -> Result<Encrypted, Failure> {
+    let algorithm = match spec.get("algorithm").and_then(Value::as_str).unwrap_or("A128GCM") {
+        "A128GCM" => ContentAlgorithm::A128Gcm,
+        "A256GCM" => ContentAlgorithm::A256Gcm,
+        "A128CTR" => ContentAlgorithm::A128Ctr,
+        "A256CTR" => ContentAlgorithm::A256Ctr,
+        other => return Err(Failure(format!("spec: unknown encryption algorithm {other:?}"))),
+    };
+    let kid = spec.get("kid").and_then(Value::as_str).map(str::as_bytes);
+    let kek;
+    let public;
+    let to = match (spec.get("kek").and_then(Value::as_str), spec.get("recipient").and_then(Value::as_str)) {
+        (Some(path), None) => {
+            kek = keys::read(&base.join(path))?;
+            EncryptTo::AesKw { kek: &kek, kid }
+        }
+        (None, Some(path)) => {
+            public = match keys::public(&base.join(path))? {
+                PublicKey::P256(k) => iot_cose::p256::PublicKey::from(&k),
+                _ => return Err(Failure(format!("spec: {path}: the recipient must be a P-256 key"))),
+            };
+            EncryptTo::Ecdh { public: &public, kid }
+        }
+        _ => return Err(Failure("spec: encrypt needs exactly one of \"kek\" and \"recipient\"".into())),
+    };
+    let mut failed = None;
+    let e = encrypt(plaintext, algorithm, &[to], |b| {
+        if let Err(err) = getrandom::fill(b) {
+            failed = Some(err);
+        }
+    })?;
+    if let Some(err) = failed {
+        return Err(Failure(format!("rng: {err}")));
+    }
+    Ok(e)
 }
 
 /// The update-management gates of a spec as a payload-fetch sequence (run by an update before
@@ -575,6 +695,9 @@ pub(crate) struct Gates {
     pub(crate) events_ready: bool,
     /// File type for the next write of a component (from component metadata).
     pending: Vec<(usize, FileType)>,
+    /// Firmware encryption keys.
+    pub(crate) kek: Option<Vec<u8>>,
+    pub(crate) decrypt_key: Option<iot_cose::p256::SecretKey>,
 }
 
 /// `1.2.3` or `2.0.-1.1` as version integers.
@@ -729,6 +852,40 @@ impl Platform for DirPlatform {
         ));
         if ready { Ok(()) } else { Err(PlatformError::Wait) }
     }
+    fn unwrap_key(
+        &mut self,
+        _: Component<'_>,
+        info: &EncryptionInfo<'_>,
+        cek: &mut [u8; 32],
+    ) -> Result<usize, PlatformError> {
+        for r in info.recipients() {
+            let n = match (r, &self.gates.kek, &self.gates.decrypt_key) {
+                (Recipient::AesKw { .. }, Some(kek), _) => unwrap_aes_kw(kek, &r, cek),
+                (Recipient::EcdhEs { .. }, _, Some(k)) => unwrap_ecdh(k, &r, cek),
+                _ => continue,
+            };
+            if let Ok(n) = n {
+                self.say(format!("    content key unwrapped ({:?})", info.algorithm));
+                return Ok(n);
+            }
+        }
+        Err(PlatformError::Denied)
+    }
+    fn write_at(&mut self, c: Component<'_>, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
+        use std::io::{Seek, SeekFrom, Write};
+        let path = self.path(&c);
+        let mut f = if offset == 0 {
+            std::fs::File::create(&path)
+        } else {
+            std::fs::OpenOptions::new().write(true).open(&path)
+        }
+        .map_err(|_| PlatformError::Storage)?;
+        f.seek(SeekFrom::Start(offset)).map_err(|_| PlatformError::Storage)?;
+        // A bad GCM tag is found after the last chunk: the update then fails and the counter does
+        // not move, and the slot's bytes fail the manifest's image-match at every boot.
+        f.write_all(data).map_err(|_| PlatformError::Storage)?;
+        Ok(())
+    }
     fn metadata(&mut self, c: Component<'_>, m: ComponentMetadata<'_>) -> Result<(), PlatformError> {
         self.gates.pending.retain(|(i, _)| *i != c.index);
         self.gates.pending.push((c.index, m.file_type()));
@@ -823,6 +980,14 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
                 .collect::<Result<_, Failure>>()?,
             events_ready: a.events_ready,
             pending: Vec::new(),
+            kek: a.kek.as_deref().map(keys::read).transpose()?,
+            decrypt_key: match &a.decrypt_key {
+                None => None,
+                Some(path) => match keys::private(path)? {
+                    PrivateKey::P256(k) => Some(iot_cose::p256::SecretKey::from(k.as_nonzero_scalar())),
+                    _ => return Err(Failure(format!("{}: --decrypt-key must be a P-256 key", path.display()))),
+                },
+            },
         },
     };
     let mut counter = FileCounter(a.counter.clone());

@@ -595,6 +595,113 @@ mod manifest {
         assert_eq!(std::fs::read_to_string(d.join("counter")).unwrap().trim(), "0");
     }
 
+    /// An encrypted image: `create` encrypts it for a KEK or for a device's P-256 key and writes
+    /// the ciphertext beside it; `process` fetches and decrypts it with the device's key and
+    /// refuses without it.
+    #[test]
+    fn encrypted_images_from_the_spec() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        keygen(d, "ES256");
+        let dev = tempfile::tempdir().unwrap();
+        keygen(dev.path(), "ES256");
+        std::fs::copy(dev.path().join("p.pem"), d.join("device.pem")).unwrap();
+        std::fs::copy(dev.path().join("k.pem"), d.join("device-key.pem")).unwrap();
+        std::fs::write(d.join("kek.bin"), [0x42u8; 16]).unwrap();
+        std::fs::write(d.join("wrong.bin"), [0x43u8; 16]).unwrap();
+        let image: Vec<u8> = (0..5000u32).map(|i| u8::try_from(i * 7 % 251).unwrap()).collect();
+        std::fs::write(d.join("fw.bin"), &image).unwrap();
+        for (n, encrypt, flag, key, wrong) in [
+            (1, serde_json::json!({"kek": "kek.bin", "kid": "kek-1"}), "--kek", "kek.bin", "wrong.bin"),
+            (
+                2,
+                serde_json::json!({"recipient": "device.pem", "algorithm": "A256CTR"}),
+                "--decrypt-key",
+                "device-key.pem",
+                "k.pem",
+            ),
+        ] {
+            let spec = serde_json::json!({
+                "sequence_number": n,
+                "vendor_id": VENDOR,
+                "class_id": CLASS,
+                "components": [{"id": ["617070"], "image": "fw.bin", "uri": "https://cdn.example/fw.bin.enc", "encrypt": encrypt}],
+            });
+            std::fs::write(d.join("spec.json"), spec.to_string()).unwrap();
+            let out = iot(d, &["manifest", "create", "--spec", "spec.json", "--key", "k.pem", "-o", "m.suit"]);
+            assert_eq!(code(&out), 0, "{out:?}");
+            let ct = std::fs::read(d.join("fw.bin.enc")).unwrap();
+            assert_ne!(&ct[..image.len()], &image[..], "the served file is ciphertext");
+            let run = |extra: &[&str]| {
+                let mut args = vec![
+                    "manifest",
+                    "process",
+                    "--key",
+                    "p.pem",
+                    "m.suit",
+                    "--slots",
+                    "slots",
+                    "--counter",
+                    "counter",
+                    "--vendor-id",
+                    VENDOR,
+                    "--class-id",
+                    CLASS,
+                    "--fetch-dir",
+                    ".",
+                    "--procedure",
+                    "update",
+                    "--json",
+                ];
+                args.extend_from_slice(extra);
+                iot(d, &args)
+            };
+            for bad in [vec![], vec![flag, wrong]] {
+                let out = run(&bad);
+                assert_eq!(code(&out), 1, "{bad:?}: {out:?}");
+            }
+            let out = run(&[flag, key]);
+            assert_eq!(code(&out), 0, "{out:?}");
+            assert_eq!(std::fs::read(d.join("slots/app")).unwrap(), image);
+        }
+    }
+
+    /// The draft's ECDH-ES example through the CLI: the device's key decrypts the content.
+    #[test]
+    fn firmware_encryption_vector_decrypts() {
+        let Some(v) = iot_test_vectors::area("suit") else { return };
+        let d = tempfile::tempdir().unwrap();
+        let key = v.join("keys/suit-examples-p256-public.pem");
+        let dk = v.join("keys/esdh-receiver-p256-private.pem");
+        let m = v.join("firmware-encryption/suit-manifest-es-ecdh-content.suit");
+        let out = iot(
+            d.path(),
+            &[
+                "manifest",
+                "process",
+                "--key",
+                key.to_str().unwrap(),
+                m.to_str().unwrap(),
+                "--slots",
+                "slots",
+                "--counter",
+                "counter",
+                "--vendor-id",
+                VENDOR,
+                "--class-id",
+                CLASS,
+                "--procedure",
+                "update",
+                "--decrypt-key",
+                dk.to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{out:?}");
+        let plain = std::fs::read(v.join("payloads/raw_image.bin")).unwrap();
+        assert_eq!(std::fs::read(d.path().join("slots/decrypted-firmware")).unwrap(), plain);
+    }
+
     #[test]
     fn spec_vectors_verify_and_unsigned_are_refused() {
         let Some(v) = iot_test_vectors::area("suit") else { return };

@@ -136,6 +136,9 @@ pub enum Param<'a> {
     WaitInfo(WaitInfo<'a>),
     /// `component-metadata` (30, update management).
     ComponentMetadata(ComponentMetadata<'a>),
+    /// `encryption-info` (19, firmware encryption).
+    #[cfg(feature = "encryption")]
+    EncryptionInfo(crate::encryption::EncryptionInfo<'a>),
     /// A custom (negative) parameter: a hint, its raw encoded value.
     Custom(i64, &'a [u8]),
     /// A parameter from an extension this version does not process: key and raw encoded value.
@@ -166,6 +169,8 @@ impl Param<'_> {
             Self::Version(_) => p::VERSION,
             Self::WaitInfo(_) => p::WAIT_INFO,
             Self::ComponentMetadata(_) => p::COMPONENT_METADATA,
+            #[cfg(feature = "encryption")]
+            Self::EncryptionInfo(_) => p::ENCRYPTION_INFO,
             Self::Custom(k, _) | Self::Extension(k, _) => *k,
         }
     }
@@ -267,6 +272,8 @@ fn decode_param<'a>(d: &mut Decoder<'a>) -> Result<Param<'a>> {
         }
         p::WAIT_INFO => Param::WaitInfo(WaitInfo::new(d.bytes()?)?),
         p::COMPONENT_METADATA => Param::ComponentMetadata(ComponentMetadata::new(d.bytes()?)?),
+        #[cfg(feature = "encryption")]
+        p::ENCRYPTION_INFO => Param::EncryptionInfo(crate::encryption::EncryptionInfo::decode(d.bytes()?)?),
         k if k < 0 => Param::Custom(k, d.raw_item(SKIP_DEPTH)?),
         k => Param::Extension(k, d.raw_item(SKIP_DEPTH)?),
     })

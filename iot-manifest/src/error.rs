@@ -54,6 +54,12 @@ pub enum Error {
         /// The bound.
         limit: usize,
     },
+    /// Firmware decryption failed: no key fits, an unwrap or a GCM tag check failed.
+    #[error("decryption failed: {what}")]
+    Decryption {
+        /// What failed.
+        what: &'static str,
+    },
     /// `manifest-version` is not 1.
     #[error("unsupported manifest version {0}")]
     UnsupportedVersion(u64),
@@ -171,7 +177,7 @@ impl Error {
             Self::ConditionFailed { .. } => 10,
             Self::ComponentIndex { .. } => 6,
             Self::MissingParameter { .. } | Self::SoftFailureScope | Self::StepLimit => 11,
-            Self::Platform { .. } | Self::Counter(_) => 11,
+            Self::Platform { .. } | Self::Counter(_) | Self::Decryption { .. } => 11,
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod codes;
 pub mod command;
 
 mod digest;
+#[cfg(feature = "encryption")]
+pub mod encryption;
 mod envelope;
 mod error;
 mod limits;

@@ -169,6 +169,35 @@ pub trait Platform {
         let _ = (component, metadata);
         Err(PlatformError::Unsupported)
     }
+    /// Unwraps the content key of `info` for a decrypting write or copy into `component`: pick
+    /// the recipient this device holds a key for (by `kid` or kind), unwrap it with
+    /// [`unwrap_aes_kw`](crate::encryption::unwrap_aes_kw) or
+    /// [`unwrap_ecdh`](crate::encryption::unwrap_ecdh) (or in a secure element) into `cek`, and
+    /// return its length.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`]; [`PlatformError::Denied`] when no recipient fits.
+    #[cfg(feature = "encryption")]
+    fn unwrap_key(
+        &mut self,
+        component: Component<'_>,
+        info: &crate::encryption::EncryptionInfo<'_>,
+        cek: &mut [u8; 32],
+    ) -> Result<usize, PlatformError> {
+        let _ = (component, info, cek);
+        Err(PlatformError::Unsupported)
+    }
+    /// Writes decrypted content at `offset` of `component`, in order; offset 0 starts new content
+    /// (what was there is discarded). A decrypting write or copy streams through this in 64-byte
+    /// chunks, so the device never holds the whole image.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "encryption")]
+    fn write_at(&mut self, component: Component<'_>, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
+        let _ = (component, offset, data);
+        Err(PlatformError::Unsupported)
+    }
     /// Receives a record for every condition and directive executed, with the command's reporting
     /// policy; the platform's reporting engine decides what to keep. Default: ignore.
     fn record(&mut self, record: &Record) {
@@ -294,6 +323,9 @@ pub struct Parameters<'a> {
     pub wait_info: Option<WaitInfo<'a>>,
     /// component-metadata (update management).
     pub component_metadata: Option<ComponentMetadata<'a>>,
+    /// encryption-info (firmware encryption): write and copy decrypt with it.
+    #[cfg(feature = "encryption")]
+    pub encryption_info: Option<crate::encryption::EncryptionInfo<'a>>,
 }
 
 impl Parameters<'_> {
@@ -323,13 +355,15 @@ impl Parameters<'_> {
             pk::VERSION => take(&mut self.version, src.version),
             pk::WAIT_INFO => take(&mut self.wait_info, src.wait_info),
             pk::COMPONENT_METADATA => take(&mut self.component_metadata, src.component_metadata),
+            #[cfg(feature = "encryption")]
+            pk::ENCRYPTION_INFO => take(&mut self.encryption_info, src.encryption_info),
             code => return Err(Error::Unsupported { what: "parameter", code }),
         }
         Ok(())
     }
 }
 
-/// Runs manifests on a device. `N` bounds the components and so the parameter storage (at most 296
+/// Runs manifests on a device. `N` bounds the components and so the parameter storage (at most 320
 /// bytes per component on a 64-bit host, less on 32-bit targets); a manifest with more is refused.
 #[derive(Debug)]
 pub struct Processor<'p, P: ?Sized, const N: usize = 4> {
@@ -615,6 +649,8 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 Param::Version(v) => put(&mut p.version, v, overwrite),
                 Param::WaitInfo(v) => put(&mut p.wait_info, v, overwrite),
                 Param::ComponentMetadata(v) => put(&mut p.component_metadata, v, overwrite),
+                #[cfg(feature = "encryption")]
+                Param::EncryptionInfo(v) => put(&mut p.encryption_info, v, overwrite),
                 Param::SoftFailure(v) => {
                     if !scoped {
                         return Err(Error::SoftFailureScope);
@@ -693,6 +729,10 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
         if matches!(code, d::FETCH | d::WRITE | d::COPY) {
             self.apply_metadata(comp, &p, offset)?;
         }
+        #[cfg(feature = "encryption")]
+        if let Some(info) = p.encryption_info {
+            return self.decrypt_into(code, comp, &p, info, offset);
+        }
         match code {
             d::FETCH => {
                 let uri = p.uri.ok_or(Error::MissingParameter { command: code, parameter: 21 })?;
@@ -729,6 +769,79 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 self.platform.wait(comp, events).map_err(perr)
             }
             other => Err(Error::Unsupported { what: "directive", code: other }),
+        }
+    }
+
+    /// A write or copy with encryption-info: the content key from the platform, then the
+    /// ciphertext (the content, or the source component) decrypted in 64-byte chunks into
+    /// `write_at`, holding back the GCM tag, which is checked at the end.
+    #[cfg(feature = "encryption")]
+    fn decrypt_into(
+        &mut self,
+        code: i64,
+        comp: Component<'a>,
+        p: &Parameters<'a>,
+        info: crate::encryption::EncryptionInfo<'a>,
+        offset: usize,
+    ) -> Result<()> {
+        const CHUNK: usize = 64;
+        let source = match code {
+            d::WRITE => None,
+            d::COPY => {
+                let src = p.source_component.ok_or(Error::MissingParameter { command: code, parameter: 22 })?;
+                let source = self.component(src)?;
+                if source.index == comp.index {
+                    return Err(Error::Malformed { what: "copy/swap source is the destination" });
+                }
+                Some(source)
+            }
+            // A fetch is decrypted by fetching into another component and copying from it.
+            other => return Err(Error::Unsupported { what: "directive with encryption-info", code: other }),
+        };
+        let content = match source {
+            None => Some(p.content.ok_or(Error::MissingParameter { command: code, parameter: 18 })?),
+            Some(_) => None,
+        };
+        let mut cek = zeroize::Zeroizing::new([0u8; 32]);
+        let n = self.platform.unwrap_key(comp, &info, &mut cek).map_err(|error| self.perr(error, offset))?;
+        let key = cek.get(..n).ok_or(Error::Decryption { what: "content key longer than 32 bytes" })?;
+        let mut dec = info.decryptor(key)?;
+        let keep = dec.tag_len();
+        let mut buf = [0u8; CHUNK + 16];
+        let (mut have, mut read_at, mut written) = (0usize, 0u64, 0u64);
+        loop {
+            let free = buf.get_mut(have..).unwrap_or_default();
+            let got = match (content, source) {
+                (Some(c), _) => {
+                    let start = usize::try_from(read_at).unwrap_or(usize::MAX).min(c.len());
+                    let rest = c.get(start..).unwrap_or_default();
+                    let k = rest.len().min(free.len());
+                    free.get_mut(..k).unwrap_or_default().copy_from_slice(rest.get(..k).unwrap_or_default());
+                    k
+                }
+                (None, Some(src)) => self.read(src, read_at, free, offset)?,
+                (None, None) => 0,
+            };
+            read_at = read_at.saturating_add(u64::try_from(got).unwrap_or(u64::MAX));
+            have = have.saturating_add(got);
+            let done = got == 0;
+            // Everything but the held-back tag; whole blocks until the end.
+            let avail = have.saturating_sub(keep);
+            let ready = if done { avail } else { avail.saturating_sub(avail % 16) };
+            if ready > 0 || (done && written == 0) {
+                let chunk = buf.get_mut(..ready).unwrap_or_default();
+                dec.update(chunk);
+                self.platform.write_at(comp, written, chunk).map_err(|error| self.perr(error, offset))?;
+                written = written.saturating_add(u64::try_from(ready).unwrap_or(u64::MAX));
+                buf.copy_within(ready..have, 0);
+                have = have.saturating_sub(ready);
+            }
+            if done {
+                if have != keep {
+                    return Err(Error::Decryption { what: "ciphertext shorter than its tag" });
+                }
+                return dec.finish(buf.get(..have).unwrap_or_default());
+            }
         }
     }
 

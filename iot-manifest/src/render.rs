@@ -242,6 +242,8 @@ fn param_json(p: &Param<'_>) -> Value {
         }
         Param::WaitInfo(w) => raw_json(w.raw()),
         Param::ComponentMetadata(m) => raw_json(m.raw()),
+        #[cfg(feature = "encryption")]
+        Param::EncryptionInfo(e) => raw_json(e.raw()),
     }
 }
 
