@@ -182,6 +182,7 @@ impl Params {
         let _ = enc(&mut v).int(priority);
         self.raw(p::UPDATE_PRIORITY, v)
     }
+    #[cfg(feature = "update-management")]
     /// version (update management): the comparison and version the condition checks the
     /// installed version against (bstr-wrapped `SUIT_Parameter_Version_Match`).
     #[must_use]

@@ -5,6 +5,7 @@
 use crate::codes::{PEN_TAG, condition as c, directive as d, parameter as p};
 use crate::digest::SuitDigest;
 use crate::error::{Error, Result};
+#[cfg(feature = "update-management")]
 use crate::update::{ComponentMetadata, VersionMatch, WaitInfo};
 use iot_cose::cbor::{Decoder, Type};
 
@@ -125,16 +126,22 @@ pub enum Param<'a> {
     /// `fetch-arguments` (25).
     FetchArgs(&'a [u8]),
     /// `use-before` (4, update management): seconds since 1970-01-01.
+    #[cfg(feature = "update-management")]
     UseBefore(u64),
     /// `minimum-battery` (26, update management), mWh.
+    #[cfg(feature = "update-management")]
     MinimumBattery(u64),
     /// `update-priority` (27, update management).
+    #[cfg(feature = "update-management")]
     UpdatePriority(i64),
     /// `version` (28, update management).
+    #[cfg(feature = "update-management")]
     Version(VersionMatch<'a>),
     /// `wait-info` (29, update management).
+    #[cfg(feature = "update-management")]
     WaitInfo(WaitInfo<'a>),
     /// `component-metadata` (30, update management).
+    #[cfg(feature = "update-management")]
     ComponentMetadata(ComponentMetadata<'a>),
     /// `encryption-info` (19, firmware encryption).
     #[cfg(feature = "encryption")]
@@ -163,11 +170,17 @@ impl Param<'_> {
             Self::InvokeArgs(_) => p::INVOKE_ARGS,
             Self::DeviceId(_) => p::DEVICE_ID,
             Self::FetchArgs(_) => p::FETCH_ARGS,
+            #[cfg(feature = "update-management")]
             Self::UseBefore(_) => p::USE_BEFORE,
+            #[cfg(feature = "update-management")]
             Self::MinimumBattery(_) => p::MINIMUM_BATTERY,
+            #[cfg(feature = "update-management")]
             Self::UpdatePriority(_) => p::UPDATE_PRIORITY,
+            #[cfg(feature = "update-management")]
             Self::Version(_) => p::VERSION,
+            #[cfg(feature = "update-management")]
             Self::WaitInfo(_) => p::WAIT_INFO,
+            #[cfg(feature = "update-management")]
             Self::ComponentMetadata(_) => p::COMPONENT_METADATA,
             #[cfg(feature = "encryption")]
             Self::EncryptionInfo(_) => p::ENCRYPTION_INFO,
@@ -261,16 +274,22 @@ fn decode_param<'a>(d: &mut Decoder<'a>) -> Result<Param<'a>> {
         p::SOURCE_COMPONENT => Param::SourceComponent(d.uint()?),
         p::INVOKE_ARGS => Param::InvokeArgs(d.bytes()?),
         p::FETCH_ARGS => Param::FetchArgs(d.bytes()?),
+        #[cfg(feature = "update-management")]
         p::USE_BEFORE => Param::UseBefore(d.uint()?),
+        #[cfg(feature = "update-management")]
         p::MINIMUM_BATTERY => Param::MinimumBattery(d.uint()?),
+        #[cfg(feature = "update-management")]
         p::UPDATE_PRIORITY => Param::UpdatePriority(d.int()?),
+        #[cfg(feature = "update-management")]
         p::VERSION => {
             let mut inner = Decoder::new(d.bytes()?);
             let v = VersionMatch::decode(&mut inner)?;
             inner.finish()?;
             Param::Version(v)
         }
+        #[cfg(feature = "update-management")]
         p::WAIT_INFO => Param::WaitInfo(WaitInfo::new(d.bytes()?)?),
+        #[cfg(feature = "update-management")]
         p::COMPONENT_METADATA => Param::ComponentMetadata(ComponentMetadata::new(d.bytes()?)?),
         #[cfg(feature = "encryption")]
         p::ENCRYPTION_INFO => Param::EncryptionInfo(crate::encryption::EncryptionInfo::decode(d.bytes()?)?),
@@ -580,6 +599,7 @@ pub fn copy_keys(raw: &[u8]) -> impl Iterator<Item = i64> + '_ {
     (0..n).map_while(move |_| dec.int().ok())
 }
 
+#[cfg(feature = "update-management")]
 /// Checks an override-multiple or copy-params argument: a non-empty map of distinct component
 /// indices in range, with parameter maps (checked like override-parameters) or non-empty key lists.
 fn check_extension(code: i64, arg: &[u8], components: usize) -> Result<()> {
@@ -688,7 +708,10 @@ pub(crate) fn check_sequence(seq: &Sequence<'_>, ctx: &mut CheckCtx, max_depth: 
                     return Err(Error::Malformed { what: "try-each needs two or more branches" });
                 }
             }
+            #[cfg(feature = "update-management")]
             Command::Extension { code, arg } => check_extension(code, arg, ctx.components)?,
+            #[cfg(not(feature = "update-management"))]
+            Command::Extension { .. } => {}
             Command::Custom { .. } | Command::Condition { .. } | Command::Directive { .. } => {}
         }
     }

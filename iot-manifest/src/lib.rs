@@ -19,6 +19,7 @@ mod limits;
 mod manifest;
 mod processor;
 pub mod report;
+#[cfg(feature = "update-management")]
 pub mod update;
 
 #[cfg(feature = "alloc")]

@@ -23,13 +23,17 @@
 //!   entry); copy-params overrides the current components' parameters with those of the source
 //!   components; component metadata goes to the platform before each fetch, copy or write.
 
+#[cfg(feature = "update-management")]
 use crate::codes::parameter as pk;
 use crate::codes::{Section, condition as c, directive as d};
-use crate::command::{self, Command, IndexArg, Param, ParamMap, Sequence, TryEach, VendorId};
+#[cfg(feature = "update-management")]
+use crate::command;
+use crate::command::{Command, IndexArg, Param, ParamMap, Sequence, TryEach, VendorId};
 use crate::digest::{SuitDigest, ct_eq};
 use crate::envelope::VerifiedManifest;
 use crate::error::{Error, PlatformError, Result};
 use crate::manifest::{ComponentId, Components};
+#[cfg(feature = "update-management")]
 use crate::update::{ComponentMetadata, MAX_VERSION_PARTS, VersionMatch, WaitInfo};
 use sha2::{Digest as _, Sha256};
 
@@ -120,6 +124,7 @@ pub trait Platform {
     ///
     /// # Errors
     /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "update-management")]
     fn now(&mut self) -> Result<u64, PlatformError> {
         Err(PlatformError::Unsupported)
     }
@@ -127,6 +132,7 @@ pub trait Platform {
     ///
     /// # Errors
     /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "update-management")]
     fn battery(&mut self) -> Result<u64, PlatformError> {
         Err(PlatformError::Unsupported)
     }
@@ -135,6 +141,7 @@ pub trait Platform {
     ///
     /// # Errors
     /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "update-management")]
     fn authorize(&mut self, component: Component<'_>, priority: Option<i64>) -> Result<bool, PlatformError> {
         let _ = (component, priority);
         Err(PlatformError::Unsupported)
@@ -144,6 +151,7 @@ pub trait Platform {
     ///
     /// # Errors
     /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "update-management")]
     fn version(&mut self, component: Component<'_>, version: &mut [i64]) -> Result<usize, PlatformError> {
         let _ = (component, version);
         Err(PlatformError::Unsupported)
@@ -154,6 +162,7 @@ pub trait Platform {
     ///
     /// # Errors
     /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "update-management")]
     fn wait(&mut self, component: Component<'_>, events: WaitInfo<'_>) -> Result<(), PlatformError> {
         let _ = (component, events);
         Err(PlatformError::Unsupported)
@@ -165,6 +174,7 @@ pub trait Platform {
     /// # Errors
     /// Default: [`PlatformError::Unsupported`], so a device that cannot apply metadata does not
     /// silently create a regular file where a link or directory was asked for.
+    #[cfg(feature = "update-management")]
     fn metadata(&mut self, component: Component<'_>, metadata: ComponentMetadata<'_>) -> Result<(), PlatformError> {
         let _ = (component, metadata);
         Err(PlatformError::Unsupported)
@@ -312,22 +322,29 @@ pub struct Parameters<'a> {
     /// fetch-arguments.
     pub fetch_args: Option<&'a [u8]>,
     /// use-before (update management).
+    #[cfg(feature = "update-management")]
     pub use_before: Option<u64>,
     /// minimum-battery (update management).
+    #[cfg(feature = "update-management")]
     pub minimum_battery: Option<u64>,
     /// update-priority (update management).
+    #[cfg(feature = "update-management")]
     pub update_priority: Option<i64>,
     /// version (update management).
+    #[cfg(feature = "update-management")]
     pub version: Option<VersionMatch<'a>>,
     /// wait-info (update management).
+    #[cfg(feature = "update-management")]
     pub wait_info: Option<WaitInfo<'a>>,
     /// component-metadata (update management).
+    #[cfg(feature = "update-management")]
     pub component_metadata: Option<ComponentMetadata<'a>>,
     /// encryption-info (firmware encryption): write and copy decrypt with it.
     #[cfg(feature = "encryption")]
     pub encryption_info: Option<crate::encryption::EncryptionInfo<'a>>,
 }
 
+#[cfg(feature = "update-management")]
 impl Parameters<'_> {
     /// Copies parameter `key` from `src` (copy-params); a parameter `src` does not hold is left as
     /// it is.
@@ -572,6 +589,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                         }
                     }
                 }
+                #[cfg(feature = "update-management")]
                 Command::Extension { code: d::OVERRIDE_MULTIPLE, arg } => {
                     for entry in command::override_multiple(arg) {
                         let (i, map) = entry?;
@@ -581,6 +599,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                         sel = IndexArg::One(i);
                     }
                 }
+                #[cfg(feature = "update-management")]
                 Command::Extension { code: d::COPY_PARAMS, arg } => {
                     for i in sel.indices(self.components.len()) {
                         let dst = self.component(i)?.index;
@@ -643,11 +662,17 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 Param::SourceComponent(v) => put(&mut p.source_component, v, overwrite),
                 Param::InvokeArgs(v) => put(&mut p.invoke_args, v, overwrite),
                 Param::FetchArgs(v) => put(&mut p.fetch_args, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::UseBefore(v) => put(&mut p.use_before, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::MinimumBattery(v) => put(&mut p.minimum_battery, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::UpdatePriority(v) => put(&mut p.update_priority, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::Version(v) => put(&mut p.version, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::WaitInfo(v) => put(&mut p.wait_info, v, overwrite),
+                #[cfg(feature = "update-management")]
                 Param::ComponentMetadata(v) => put(&mut p.component_metadata, v, overwrite),
                 #[cfg(feature = "encryption")]
                 Param::EncryptionInfo(v) => put(&mut p.encryption_info, v, overwrite),
@@ -687,19 +712,23 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 None => false,
             },
             c::ABORT => false,
+            #[cfg(feature = "update-management")]
             c::USE_BEFORE => {
                 let until = p.use_before.ok_or(Error::MissingParameter { command: code, parameter: pk::USE_BEFORE })?;
                 self.platform.now().map_err(|error| self.perr(error, offset))? < until
             }
+            #[cfg(feature = "update-management")]
             c::MINIMUM_BATTERY => {
                 let min = p
                     .minimum_battery
                     .ok_or(Error::MissingParameter { command: code, parameter: pk::MINIMUM_BATTERY })?;
                 self.platform.battery().map_err(|error| self.perr(error, offset))? >= min
             }
+            #[cfg(feature = "update-management")]
             c::UPDATE_AUTHORIZED => {
                 self.platform.authorize(comp, p.update_priority).map_err(|error| self.perr(error, offset))?
             }
+            #[cfg(feature = "update-management")]
             c::VERSION => {
                 let want = p.version.ok_or(Error::MissingParameter { command: code, parameter: pk::VERSION })?;
                 let mut have = [0i64; MAX_VERSION_PARTS];
@@ -710,11 +739,13 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
         })
     }
 
+    #[cfg(any(feature = "update-management", feature = "encryption"))]
     fn perr(&self, error: PlatformError, offset: usize) -> Error {
         Error::Platform { error, section: self.section, offset }
     }
 
     /// Hands the component's metadata, if set, to the platform before a fetch, copy or write.
+    #[cfg(feature = "update-management")]
     fn apply_metadata(&mut self, comp: Component<'a>, p: &Parameters<'a>, offset: usize) -> Result<()> {
         match p.component_metadata {
             Some(m) => self.platform.metadata(comp, m).map_err(|error| self.perr(error, offset)),
@@ -726,6 +757,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
         let p = *self.params(comp.index)?;
         let section = self.section;
         let perr = move |error| Error::Platform { error, section, offset };
+        #[cfg(feature = "update-management")]
         if matches!(code, d::FETCH | d::WRITE | d::COPY) {
             self.apply_metadata(comp, &p, offset)?;
         }
@@ -764,6 +796,7 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 }
             }
             d::INVOKE => self.platform.invoke(comp, p.invoke_args).map_err(perr),
+            #[cfg(feature = "update-management")]
             d::WAIT => {
                 let events = p.wait_info.ok_or(Error::MissingParameter { command: code, parameter: pk::WAIT_INFO })?;
                 self.platform.wait(comp, events).map_err(perr)

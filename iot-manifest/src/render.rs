@@ -227,8 +227,11 @@ fn param_json(p: &Param<'_>) -> Value {
         Param::Content(b) | Param::InvokeArgs(b) | Param::FetchArgs(b) => Value::String(hex(b)),
         Param::Uri(u) => Value::String(u.into()),
         Param::Custom(_, raw) | Param::Extension(_, raw) => raw_json(raw),
+        #[cfg(feature = "update-management")]
         Param::UseBefore(v) | Param::MinimumBattery(v) => json!(v),
+        #[cfg(feature = "update-management")]
         Param::UpdatePriority(v) => json!(v),
+        #[cfg(feature = "update-management")]
         Param::Version(v) => {
             use crate::update::VersionComparison as C;
             let cmp = match v.comparison {
@@ -240,7 +243,9 @@ fn param_json(p: &Param<'_>) -> Value {
             };
             json!({ "comparison": cmp, "version": v.version().collect::<Vec<_>>() })
         }
+        #[cfg(feature = "update-management")]
         Param::WaitInfo(w) => raw_json(w.raw()),
+        #[cfg(feature = "update-management")]
         Param::ComponentMetadata(m) => raw_json(m.raw()),
         #[cfg(feature = "encryption")]
         Param::EncryptionInfo(e) => raw_json(e.raw()),

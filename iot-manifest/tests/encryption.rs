@@ -240,3 +240,24 @@ fn encrypt_then_decrypt_round_trips_for_every_algorithm_and_recipient_kind() {
         encrypt(b"x", ContentAlgorithm::A128Gcm, &[EncryptTo::AesKw { kek: &[0; 20], kid: None }], &mut rng).is_err()
     );
 }
+
+/// The ciphertext the footprint probe decrypts on QEMU (benches/footprint/data): a 1000-byte image
+/// (byte i is i mod 256) encrypted AES-KW + A128GCM for the KEK of 16 x 0x61, framed as a
+/// big-endian u16 info length, the info, the ciphertext. `IOT_WRITE_FOOTPRINT=1` rewrites it.
+#[test]
+fn footprint_probe_ciphertext_is_reproducible() {
+    use iot_manifest::encryption::{EncryptTo, encrypt};
+    let image: Vec<u8> = (0..1000u32).map(|i| u8::try_from(i % 256).unwrap()).collect();
+    let e = encrypt(&image, ContentAlgorithm::A128Gcm, &[EncryptTo::AesKw { kek: &[0x61; 16], kid: None }], |b| {
+        b.fill(0x5c)
+    })
+    .unwrap();
+    let mut framed = u16::try_from(e.info.len()).unwrap().to_be_bytes().to_vec();
+    framed.extend_from_slice(&e.info);
+    framed.extend_from_slice(&e.ciphertext);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/footprint/data/encrypted-a128kw-a128gcm.bin");
+    if std::env::var_os("IOT_WRITE_FOOTPRINT").is_some() {
+        std::fs::write(&path, &framed).unwrap();
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), framed, "regenerate with IOT_WRITE_FOOTPRINT=1");
+}

@@ -192,6 +192,28 @@ pub fn manifest_report_sign_es256(key: &[u8; 32], digest: &[u8; 32], out: &mut [
     sign_report(report.get(..n).unwrap_or(&[]), &sk, out).unwrap_or(0)
 }
 
+/// SUIT firmware encryption: a `SUIT_Encryption_Info` (AES-KW + A128GCM) decoded, the content key
+/// unwrapped with the device's KEK, and `ciphertext` (tag last) decrypted in 64-byte chunks into
+/// `out`, as the processor streams a decrypting write or copy; true only when the tag matched.
+#[cfg(feature = "encryption")]
+#[unsafe(no_mangle)]
+pub fn manifest_decrypt_a128kw_a128gcm(info: &[u8], kek: &[u8; 16], ciphertext: &[u8], out: &mut [u8]) -> bool {
+    use iot_manifest::encryption::{EncryptionInfo, unwrap_aes_kw};
+    let Ok(info) = EncryptionInfo::decode(black_box(info)) else { return false };
+    let Some(r) = info.recipients().next() else { return false };
+    let mut cek = [0u8; 32];
+    let Ok(n) = unwrap_aes_kw(black_box(kek), &r, &mut cek) else { return false };
+    let Ok(mut d) = info.decryptor(cek.get(..n).unwrap_or(&[])) else { return false };
+    let Some(body) = ciphertext.len().checked_sub(d.tag_len()) else { return false };
+    let (ct, tag) = ciphertext.split_at(body);
+    let Some(out) = out.get_mut(..ct.len()) else { return false };
+    for (o, c) in out.chunks_mut(64).zip(ct.chunks(64)) {
+        o.copy_from_slice(c);
+        d.update(o);
+    }
+    d.finish(tag).is_ok()
+}
+
 /// Applies `patch` to `source` into `target` with an applier kept in static RAM, feeding the
 /// patch in 256-byte chunks as a network stack would. True only when the target is complete and
 /// its SHA-256 matched.

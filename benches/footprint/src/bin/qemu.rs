@@ -152,6 +152,28 @@ fn main() -> ! {
     // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a tampered envelope.
     all &= report("manifest_process_es256", &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
 
+    #[cfg(feature = "encryption")]
+    {
+        // Firmware encryption: the committed AES-KW + A128GCM ciphertext of a 1000-byte image (made by
+        // iot-manifest's test `footprint_probe_ciphertext_is_reproducible`), decrypted and checked
+        // byte for byte; a flipped ciphertext byte must fail the tag.
+        static SEALED: &[u8] = include_bytes!("../../data/encrypted-a128kw-a128gcm.bin");
+        let info_len = usize::from(u16::from_be_bytes([SEALED[0], SEALED[1]]));
+        let (info, ct) = SEALED[2..].split_at(info_len);
+        let kek = [0x61u8; 16];
+        static mut PLAIN: [u8; 1024] = [0; 1024];
+        let decrypt = |ct: &[u8]| {
+            // SAFETY: single-threaded; one reference at a time.
+            let out = unsafe { &mut *core::ptr::addr_of_mut!(PLAIN) };
+            fp::manifest_decrypt_a128kw_a128gcm(info, &kek, ct, out)
+                && out[..1000].iter().enumerate().all(|(i, b)| *b == (i % 256) as u8)
+        };
+        let mut flipped = [0u8; 1024];
+        flipped[..ct.len()].copy_from_slice(ct);
+        flipped[500] ^= 1;
+        all &= report("manifest_decrypt_a128kw_a128gcm", &|| decrypt(ct), &|| decrypt(&flipped[..ct.len()]));
+    }
+
     // Delta: rebuild an 8 KiB image from the committed patches (made by iot-delta's test
     // `footprint_probe_patches_are_reproducible` from the same images), then the same patch
     // against a different base, which must be refused.
