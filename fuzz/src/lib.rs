@@ -386,7 +386,9 @@ pub fn manifest_process(data: &[u8]) {
     let Ok(v) = env.authenticate_with(&accept_all, &limits) else { return };
     let mut platform = FuzzPlatform::default();
     let mut counter = MemoryCounter(3);
-    match Processor::<_, 3>::new(&mut platform).update(&v, &mut counter) {
+    // Dependencies are read back from the slots and accepted by any key (fuzz only).
+    let mut deps = [0u8; 256];
+    match Processor::<_, 3>::new(&mut platform).with_dependencies(&mut deps, &accept_all).update(&v, &mut counter) {
         Ok(s) => {
             assert_eq!(counter.0, v.sequence_number());
             assert!(s.steps <= 2000);

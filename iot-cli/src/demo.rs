@@ -359,6 +359,7 @@ fn manifest_step(dir: &Path, vendor: &PrivateKey, vendor_pub: &PublicKey) -> Res
         log: Vec::new(),
         quiet: true,
         gates: crate::manifest::Gates::default(),
+        dependency_key: None,
     };
     let mut counter = FileCounter(dir.join("device-counter"));
     for (i, env) in envelopes.iter().enumerate() {

@@ -191,6 +191,9 @@ pub(crate) struct ProcessArgs {
     /// stops the update with "waiting for an event"; run again later).
     #[arg(long = "events-ready")]
     events_ready: bool,
+    /// Trust domains: the public key of the dependency authority (default: the --key).
+    #[arg(long = "dependency-key")]
+    dependency_key: Option<PathBuf>,
     /// Firmware encryption: the device's AES-KW key-encryption key (a raw 16- or 32-byte file).
     #[arg(long)]
     kek: Option<PathBuf>,
@@ -681,6 +684,8 @@ pub(crate) struct DirPlatform {
     pub(crate) log: Vec<String>,
     pub(crate) quiet: bool,
     pub(crate) gates: Gates,
+    /// The key dependency manifests must verify with (default: the dependent's key).
+    pub(crate) dependency_key: Option<PublicKey>,
 }
 
 /// What the reference platform answers to update-management conditions and directives.
@@ -944,11 +949,19 @@ pub(crate) fn process_envelope(
     let env = Envelope::decode(bytes)?;
     let v = env.authenticate(key)?;
     let mut seq = v.sequence_number();
+    // Dependency manifests (trust domains) are checked with the dependency key if one was given,
+    // else with the same key as the dependent; one envelope of up to 64 KiB at a time.
+    let dep_key = platform.dependency_key.clone().unwrap_or_else(|| key.clone());
+    let mut buf = vec![0u8; 64 * 1024];
     if update {
-        seq = Processor::<_, 16>::new(platform).update(&v, counter)?.sequence_number;
+        seq = Processor::<_, 16>::new(platform)
+            .with_dependencies(&mut buf, &dep_key)
+            .update(&v, counter)?
+            .sequence_number;
     }
     if boot {
-        seq = Processor::<_, 16>::new(platform).boot(&v, counter)?.sequence_number;
+        seq =
+            Processor::<_, 16>::new(platform).with_dependencies(&mut buf, &dep_key).boot(&v, counter)?.sequence_number;
     }
     Ok(seq)
 }
@@ -989,6 +1002,7 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
                 },
             },
         },
+        dependency_key: a.dependency_key.as_deref().map(keys::public).transpose()?,
     };
     let mut counter = FileCounter(a.counter.clone());
     let before = counter.get().map_err(|e| Failure(format!("{}: {e}", a.counter.display())))?;

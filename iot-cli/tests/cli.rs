@@ -666,6 +666,77 @@ mod manifest {
         }
     }
 
+    /// The trust-domains examples through the CLI: the dependency is fetched (or taken from the
+    /// envelope), checked and run, then the dependent's own install.
+    #[test]
+    fn trust_domain_dependencies_install() {
+        let Some(v) = iot_test_vectors::area("suit") else { return };
+        let key = v.join("keys/suit-examples-p256-public.pem");
+        for f in ["example1_process.suit", "example2_integrated.suit"] {
+            let d = tempfile::tempdir().unwrap();
+            std::fs::copy(v.join("trust-domains/example0_dependent.suit"), d.path().join("dependent.suit")).unwrap();
+            let m = v.join("trust-domains").join(f);
+            let out = iot(
+                d.path(),
+                &[
+                    "manifest",
+                    "process",
+                    "--key",
+                    key.to_str().unwrap(),
+                    m.to_str().unwrap(),
+                    "--slots",
+                    "slots",
+                    "--counter",
+                    "counter",
+                    "--vendor-id",
+                    VENDOR,
+                    "--class-id",
+                    CLASS,
+                    "--fetch-dir",
+                    ".",
+                    "--procedure",
+                    "update",
+                    "--json",
+                ],
+            );
+            assert_eq!(code(&out), 0, "{f}: {out:?}");
+            assert_eq!(std::fs::read(d.path().join("slots/00")).unwrap(), b"hello world", "{f}");
+            assert_eq!(std::fs::read(d.path().join("slots/10")).unwrap(), b" in multiple trust domains", "{f}");
+            // Another dependency authority: the dependency does not verify.
+            let other = v.join("keys/esdh-receiver-p256-public.pem");
+            let e = tempfile::tempdir().unwrap();
+            std::fs::copy(v.join("trust-domains/example0_dependent.suit"), e.path().join("dependent.suit")).unwrap();
+            let out = iot(
+                e.path(),
+                &[
+                    "manifest",
+                    "process",
+                    "--key",
+                    key.to_str().unwrap(),
+                    m.to_str().unwrap(),
+                    "--slots",
+                    "slots",
+                    "--counter",
+                    "counter",
+                    "--vendor-id",
+                    VENDOR,
+                    "--class-id",
+                    CLASS,
+                    "--fetch-dir",
+                    ".",
+                    "--procedure",
+                    "update",
+                    "--dependency-key",
+                    other.to_str().unwrap(),
+                    "--json",
+                ],
+            );
+            assert_eq!(code(&out), 1, "{f}: {out:?}");
+            assert!(json(&out)["reason"].as_str().unwrap().contains("condition 7"), "{f}: {out:?}");
+            assert!(!e.path().join("slots/00").exists());
+        }
+    }
+
     /// The draft's ECDH-ES example through the CLI: the device's key decrypts the content.
     #[test]
     fn firmware_encryption_vector_decrypts() {

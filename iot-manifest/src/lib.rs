@@ -33,6 +33,8 @@ pub use envelope::{Authenticator, Envelope, Mac0Key, Sign1Key, VerifiedManifest}
 pub use error::{Error, PlatformError, Result};
 pub use limits::Limits;
 pub use manifest::{ComponentId, Components, Manifest, Member};
+#[cfg(feature = "trust-domains")]
+pub use processor::Dependencies;
 pub use processor::{
     Component, MemoryCounter, Outcome, Parameters, Platform, Processor, Record, RollbackCounter, Summary,
 };

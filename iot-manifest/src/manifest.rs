@@ -282,6 +282,39 @@ impl<'a> Manifest<'a> {
         self.shared
     }
 
+    /// One past the highest component index the manifest may name: its components and its
+    /// dependencies, which may lie past the end of `suit-components`.
+    #[must_use]
+    pub fn index_bound(&self) -> usize {
+        self.index_bound
+    }
+
+    /// The dependency-prefix of the dependency at component `index`: `Some(None)` for a
+    /// dependency without a prefix, `None` when `index` is not a dependency.
+    #[must_use]
+    pub fn dependency(&self, index: u64) -> Option<Option<ComponentId<'a>>> {
+        let mut d = Decoder::new(self.dependencies?);
+        let n = d.map().ok()?;
+        for _ in 0..n {
+            let key = d.uint().ok()?;
+            let value = d.raw_item(SKIP_DEPTH).ok()?;
+            if key != index {
+                continue;
+            }
+            let mut v = Decoder::new(value);
+            let m = v.map().ok()?;
+            for _ in 0..m {
+                let k = v.int().ok()?;
+                let raw = v.raw_item(SKIP_DEPTH).ok()?;
+                if k == 1 {
+                    return Some(Some(ComponentId::from_encoded(raw)));
+                }
+            }
+            return Some(None);
+        }
+        None
+    }
+
     /// `suit-dependencies` (trust domains), encoded, if present.
     #[must_use]
     pub fn dependencies(&self) -> Option<&'a [u8]> {

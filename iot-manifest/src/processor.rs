@@ -385,12 +385,47 @@ impl Parameters<'_> {
 #[derive(Debug)]
 pub struct Processor<'p, P: ?Sized, const N: usize = 4> {
     platform: &'p mut P,
+    #[cfg(feature = "trust-domains")]
+    deps: Option<Dependencies<'p>>,
+}
+
+/// What a processor needs for dependency manifests (trust domains): a buffer that holds one
+/// dependency envelope read back from component storage, and the authenticator of the dependency
+/// authorities (which may hold other keys than the dependent's).
+#[cfg(feature = "trust-domains")]
+pub struct Dependencies<'p> {
+    buf: &'p mut [u8],
+    auth: &'p dyn crate::envelope::Authenticator,
+}
+
+#[cfg(feature = "trust-domains")]
+impl core::fmt::Debug for Dependencies<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Dependencies").field("buf", &self.buf.len()).finish_non_exhaustive()
+    }
 }
 
 impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
     /// A processor over `platform`.
     pub fn new(platform: &'p mut P) -> Self {
-        Self { platform }
+        Self {
+            platform,
+            #[cfg(feature = "trust-domains")]
+            deps: None,
+        }
+    }
+
+    /// Enables dependency manifests (draft-ietf-suit-trust-domains): dependency-resolution runs,
+    /// image-match on a dependency compares the stored envelope's manifest digest,
+    /// dependency-integrity authenticates it with `auth` and compares that digest, and
+    /// process-dependency runs its shared sequence and its section matching the current one
+    /// (one level deep; the dependency's sequence number is not checked against the counter).
+    /// `buf` holds one dependency envelope read back from its component.
+    #[cfg(feature = "trust-domains")]
+    #[must_use]
+    pub fn with_dependencies(mut self, buf: &'p mut [u8], auth: &'p dyn crate::envelope::Authenticator) -> Self {
+        self.deps = Some(Dependencies { buf, auth });
+        self
     }
 
     /// The update procedure: refuses a manifest whose sequence number is not greater than the
@@ -431,38 +466,61 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
     }
 
     fn run(&mut self, m: &VerifiedManifest<'_>, sections: &[Section]) -> Result<usize> {
-        let components = m.manifest().components();
-        if components.len() > N {
-            return Err(Error::LimitExceeded { what: "components (processor capacity)", limit: N });
-        }
-        if m.manifest().dependencies().is_some() {
-            return Err(Error::Unsupported { what: "dependencies (trust domains)", code: 1 });
-        }
-        let mut machine = Machine {
-            platform: &mut *self.platform,
-            m,
-            components,
-            params: [Parameters::default(); N],
-            section: Section::Shared,
-            steps: m.limits().max_steps,
-        };
-        for &section in sections {
-            let Some(seq) = m.section(section)? else {
-                continue;
-            };
-            if section == Section::DependencyResolution {
-                return Err(Error::Unsupported { what: "dependency-resolution (trust domains)", code: 15 });
-            }
-            if let Some(shared) = m.manifest().shared_sequence() {
-                machine.section = Section::Shared;
-                machine.top(shared)?;
-            }
-            machine.section = section;
-            machine.top(seq)?;
-        }
-        Ok(m.limits().max_steps.saturating_sub(machine.steps))
+        #[cfg(feature = "trust-domains")]
+        let deps = self.deps.as_mut().map(|d| Dependencies { buf: &mut *d.buf, auth: d.auth });
+        #[cfg(not(feature = "trust-domains"))]
+        let deps = None;
+        run_machine::<P, N>(&mut *self.platform, m, sections, deps, m.limits().max_steps, &[])
     }
 }
+
+/// Runs `sections` of `m` (each after the shared sequence) on a fresh parameter table; returns the
+/// steps used.
+/// `inherit` holds parameters a dependent set for components: a component of `m` with the same
+/// identifier starts with them (trust domains: a dependency consumes what its dependent set).
+fn run_machine<'x, P: Platform + ?Sized, const N: usize>(
+    platform: &mut P,
+    m: &VerifiedManifest<'x>,
+    sections: &[Section],
+    deps: Option<Deps<'_>>,
+    steps: usize,
+    inherit: &[(Option<ComponentId<'x>>, Parameters<'x>)],
+) -> Result<usize> {
+    let components = m.manifest().components();
+    if m.manifest().index_bound() > N {
+        return Err(Error::LimitExceeded { what: "components (processor capacity)", limit: N });
+    }
+    if m.manifest().dependencies().is_some() && deps.is_none() {
+        return Err(Error::Unsupported { what: "dependencies (trust domains)", code: 1 });
+    }
+    let mut params = [Parameters::default(); N];
+    for (slot, id) in params.iter_mut().zip(components.iter()) {
+        if let Some((_, p)) = inherit.iter().find(|(other, _)| other.is_some_and(|o| o.raw() == id.raw())) {
+            *slot = *p;
+        }
+    }
+    let mut machine = Machine { platform, m, components, params, section: Section::Shared, steps, deps };
+    for &section in sections {
+        let Some(seq) = m.section(section)? else {
+            continue;
+        };
+        if section == Section::DependencyResolution && machine.deps.is_none() {
+            return Err(Error::Unsupported { what: "dependency-resolution (trust domains)", code: 15 });
+        }
+        if let Some(shared) = m.manifest().shared_sequence() {
+            machine.section = Section::Shared;
+            machine.top(shared)?;
+        }
+        machine.section = section;
+        machine.top(seq)?;
+    }
+    Ok(steps.saturating_sub(machine.steps))
+}
+
+#[cfg(feature = "trust-domains")]
+type Deps<'d> = Dependencies<'d>;
+#[cfg(not(feature = "trust-domains"))]
+type Deps<'d> = core::marker::PhantomData<&'d ()>;
 
 fn outcome<E: core::borrow::Borrow<Error>>(r: &core::result::Result<bool, E>) -> Outcome {
     match r {
@@ -492,6 +550,8 @@ struct Machine<'a, 'm, 'p, P: ?Sized, const N: usize> {
     params: [Parameters<'a>; N],
     section: Section,
     steps: usize,
+    /// Dependency support (trust domains); `None` in a dependency's own run.
+    deps: Option<Deps<'p>>,
 }
 
 impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
@@ -506,8 +566,15 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
 
     fn component(&self, index: u64) -> Result<Component<'a>> {
         let i = usize::try_from(index).map_err(|_| Error::ComponentIndex { index })?;
-        let id = self.components.get(i).ok_or(Error::ComponentIndex { index })?;
-        Ok(Component { index: i, id })
+        if let Some(id) = self.components.get(i) {
+            return Ok(Component { index: i, id });
+        }
+        // A dependency may lie past the end of suit-components; it is named by its prefix.
+        #[cfg(feature = "trust-domains")]
+        if let Some(prefix) = self.m.manifest().dependency(index) {
+            return Ok(Component { index: i, id: prefix.unwrap_or(ComponentId::from_encoded(&[0x80])) });
+        }
+        Err(Error::ComponentIndex { index })
     }
 
     fn step(&mut self) -> Result<()> {
@@ -699,6 +766,21 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
             c::VENDOR_ID => p.vendor_id.is_some_and(|v| self.platform.check_vendor_id(comp, v)),
             c::CLASS_ID => p.class_id.is_some_and(|v| self.platform.check_class_id(comp, v)),
             c::DEVICE_ID => p.device_id.is_some_and(|v| self.platform.check_device_id(comp, v)),
+            #[cfg(feature = "trust-domains")]
+            c::IS_DEPENDENCY => self.m.manifest().dependency(u64::try_from(comp.index).unwrap_or(u64::MAX)).is_some(),
+            #[cfg(feature = "trust-domains")]
+            c::DEPENDENCY_INTEGRITY => {
+                let digest = p.image_digest.ok_or(Error::MissingParameter { command: code, parameter: 3 })?;
+                self.with_dependency(comp, &digest, offset, true, |_, _| Ok(()))?
+            }
+            #[cfg(feature = "trust-domains")]
+            c::IMAGE_MATCH | c::IMAGE_NOT_MATCH if self.is_dependency(comp) => {
+                let Some(digest) = p.image_digest else {
+                    return Ok(false);
+                };
+                let matched = self.with_dependency(comp, &digest, offset, false, |_, _| Ok(()))?;
+                if code == c::IMAGE_MATCH { matched } else { !matched }
+            }
             c::IMAGE_MATCH | c::IMAGE_NOT_MATCH => {
                 let Some(digest) = p.image_digest else {
                     return Ok(false);
@@ -796,6 +878,36 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 }
             }
             d::INVOKE => self.platform.invoke(comp, p.invoke_args).map_err(perr),
+            #[cfg(feature = "trust-domains")]
+            d::PROCESS_DEPENDENCY => {
+                let digest = p.image_digest.ok_or(Error::MissingParameter { command: code, parameter: 3 })?;
+                let section = self.section;
+                let steps = self.steps;
+                let mut used = 0;
+                // What this manifest set for its components flows into the dependency's
+                // components of the same identifier.
+                let mut inherit = [(None, Parameters::default()); N];
+                for (i, slot) in inherit.iter_mut().enumerate() {
+                    if let (Some(id), Some(p)) = (self.components.get(i), self.params.get(i)) {
+                        *slot = (Some(id), *p);
+                    }
+                }
+                let ok = self.with_dependency(comp, &digest, offset, true, |platform, dep| {
+                    used = run_machine::<P, N>(platform, dep, &[section], None, steps, &inherit)?;
+                    Ok(())
+                })?;
+                self.steps = self.steps.saturating_sub(used);
+                if ok {
+                    Ok(())
+                } else {
+                    Err(Error::ConditionFailed {
+                        code: c::DEPENDENCY_INTEGRITY,
+                        section,
+                        offset,
+                        component: Some(comp.index),
+                    })
+                }
+            }
             #[cfg(feature = "update-management")]
             d::WAIT => {
                 let events = p.wait_info.ok_or(Error::MissingParameter { command: code, parameter: pk::WAIT_INFO })?;
@@ -876,6 +988,68 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 return dec.finish(buf.get(..have).unwrap_or_default());
             }
         }
+    }
+
+    #[cfg(feature = "trust-domains")]
+    fn is_dependency(&self, comp: Component<'a>) -> bool {
+        self.m.manifest().dependency(u64::try_from(comp.index).unwrap_or(u64::MAX)).is_some()
+    }
+
+    /// Reads the dependency envelope stored in `comp` into the dependency buffer and compares its
+    /// manifest digest with `digest` (constant time); with `authenticate`, it must also verify
+    /// under the dependency authenticator, and `then` runs on the verified dependency. `Ok(false)`
+    /// when the digest differs or it does not authenticate.
+    #[cfg(feature = "trust-domains")]
+    fn with_dependency(
+        &mut self,
+        comp: Component<'a>,
+        digest: &SuitDigest<'_>,
+        offset: usize,
+        authenticate: bool,
+        then: impl FnOnce(&mut P, &VerifiedManifest<'_>) -> Result<()>,
+    ) -> Result<bool> {
+        if digest.alg != crate::codes::digest::SHA256 {
+            return Err(Error::UnsupportedDigest(digest.alg));
+        }
+        let section = self.section;
+        let deps = self.deps.as_mut().ok_or(Error::Unsupported { what: "dependencies (trust domains)", code: 1 })?;
+        let mut n = 0usize;
+        loop {
+            let free = deps.buf.get_mut(n..).unwrap_or_default();
+            if free.is_empty() {
+                // Fuller than the buffer: one more byte would not fit.
+                let mut probe = [0u8; 1];
+                let more = self
+                    .platform
+                    .read(comp, u64::try_from(n).unwrap_or(u64::MAX), &mut probe)
+                    .map_err(|error| Error::Platform { error, section, offset })?;
+                if more > 0 {
+                    return Err(Error::LimitExceeded { what: "dependency envelope (buffer)", limit: n });
+                }
+                break;
+            }
+            let got = self
+                .platform
+                .read(comp, u64::try_from(n).unwrap_or(u64::MAX), free)
+                .map_err(|error| Error::Platform { error, section, offset })?
+                .min(free.len());
+            if got == 0 {
+                break;
+            }
+            n = n.saturating_add(got);
+        }
+        let bytes = deps.buf.get(..n).unwrap_or_default();
+        let limits = *self.m.limits();
+        let Ok(env) = crate::envelope::Envelope::decode_with(bytes, &limits) else { return Ok(false) };
+        if !ct_eq(&env.manifest_digest(), digest.bytes) {
+            return Ok(false);
+        }
+        if !authenticate {
+            return Ok(true);
+        }
+        let Ok(dep) = env.authenticate_with(deps.auth, &limits) else { return Ok(false) };
+        then(&mut *self.platform, &dep)?;
+        Ok(true)
     }
 
     /// Reads component content for a condition at command `offset`; a platform failure names the
