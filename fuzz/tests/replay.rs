@@ -256,6 +256,38 @@ fn write_manifest_seeds() {
             EnvelopeBuilder::new(m.build().unwrap()).sign(&key).unwrap().encode().unwrap(),
         ));
     }
+    // Trust domains: a dependent carrying its dependency integrated, resolved, checked and run.
+    {
+        let mut dep = ManifestBuilder::new(1);
+        dep.component(&[b"lib"]);
+        let dep = dep.manifest_component_id(&[b"dep"]).sequence(
+            Section::Install,
+            &SequenceBuilder::new().override_parameters(&Params::new().content(b"library")).directive(d::WRITE, 15),
+        );
+        let dep_env = EnvelopeBuilder::new(dep.build().unwrap()).sign(&key).unwrap().encode().unwrap();
+        let digest = iot_manifest::Envelope::decode(&dep_env).unwrap().manifest_digest();
+        let mut m = ManifestBuilder::new(9);
+        m.component(&[b"app"]);
+        let resolve = SequenceBuilder::new()
+            .set_component_index(1)
+            .override_parameters(&Params::new().image_digest(&digest).uri("#dep"))
+            .directive(d::FETCH, 15)
+            .condition(c::IMAGE_MATCH, 15);
+        let install = SequenceBuilder::new()
+            .set_component_index(1)
+            .condition(c::IS_DEPENDENCY, 15)
+            .condition(c::DEPENDENCY_INTEGRITY, 15)
+            .directive(d::PROCESS_DEPENDENCY, 15)
+            .set_component_index(0)
+            .override_parameters(&Params::new().content(b"application"))
+            .directive(d::WRITE, 15);
+        let m = m
+            .dependency(1, Some(&[b"dep"]))
+            .sequence(Section::DependencyResolution, &resolve)
+            .sequence(Section::Install, &install);
+        let env = EnvelopeBuilder::new(m.build().unwrap()).integrated_payload("#dep", dep_env).sign(&key).unwrap();
+        seeds.push(("trust_domains", env.encode().unwrap()));
+    }
     // Firmware encryption: a decrypting write, then a decrypting copy of a staged ciphertext.
     {
         use iot_manifest::encryption::{ContentAlgorithm, EncryptTo, encrypt};
@@ -747,6 +779,14 @@ fn update_management_seed_installs() {
     let mut counter = MemoryCounter(3);
     let s = Processor::<_, 3>::new(&mut platform).update(&v, &mut counter).unwrap();
     assert_eq!((s.sequence_number, counter.0), (9, 9));
+    // The trust-domains seed resolves and runs its dependency.
+    let (_, bytes) = corpus("manifest_process").into_iter().find(|(p, _)| p.ends_with("trust_domains")).unwrap();
+    let v = Envelope::decode(&bytes).unwrap().authenticate_with(&accept_all, &Limits::default()).unwrap();
+    let mut platform = iot_fuzz::FuzzPlatform::default();
+    let mut counter = MemoryCounter(3);
+    let mut deps = [0u8; 256];
+    Processor::<_, 3>::new(&mut platform).with_dependencies(&mut deps, &accept_all).update(&v, &mut counter).unwrap();
+    assert_eq!(counter.0, 9);
     // And the encryption seed decrypts both ways.
     let (_, bytes) = corpus("manifest_process").into_iter().find(|(p, _)| p.ends_with("encryption")).unwrap();
     let v = Envelope::decode(&bytes).unwrap().authenticate_with(&accept_all, &Limits::default()).unwrap();

@@ -316,10 +316,32 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         images.push(img);
     }
     let mut m = ManifestBuilder::for_images(seq, vendor, class, &images);
-    if !sealed.is_empty() {
-        // The install sequence again, with fetch-then-decrypting-copy for the encrypted images.
+    let deps = spec_dependencies(spec, base)?;
+    if !sealed.is_empty() || !deps.is_empty() {
+        // The install sequence again: dependencies first (checked and processed), then plain
+        // images, then fetch-then-decrypting-copy for the encrypted ones.
         use iot_manifest::codes::{condition as c, directive as d};
         let mut install = SequenceBuilder::new();
+        let mut resolve = SequenceBuilder::new();
+        let first_dep = images.len().saturating_add(sealed.len());
+        for (k, dep) in deps.iter().enumerate() {
+            let index = u64::try_from(first_dep.saturating_add(k)).unwrap_or(u64::MAX);
+            let prefix: Vec<&[u8]> = dep.prefix.iter().map(Vec::as_slice).collect();
+            m = m.dependency(index, Some(&prefix));
+            resolve = resolve
+                .set_component_index(index)
+                .override_parameters(&Params::new().image_digest(&dep.digest).image_size(dep.size).uri(&dep.uri))
+                .directive(d::FETCH, 2)
+                .condition(c::IMAGE_MATCH, 15);
+            install = install
+                .set_component_index(index)
+                .override_parameters(&Params::new().image_digest(&dep.digest))
+                .condition(c::DEPENDENCY_INTEGRITY, 15)
+                .directive(d::PROCESS_DEPENDENCY, 15);
+            if let Some(bytes) = &dep.integrated {
+                integrated.push((dep.uri.clone(), bytes.clone()));
+            }
+        }
         for (i, uri) in plain_uris.iter().enumerate() {
             if let Some(uri) = uri {
                 install = install
@@ -342,6 +364,18 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
                 .condition(c::IMAGE_MATCH, 15);
         }
         m = m.sequence(Section::Install, &install);
+        if !deps.is_empty() {
+            m = m.sequence(Section::DependencyResolution, &resolve);
+        }
+    }
+    if let Some(id) = spec.get("component_id").and_then(Value::as_array) {
+        let segs: Vec<Vec<u8>> = id
+            .iter()
+            .map(|s| s.as_str().ok_or_else(|| Failure("spec: component_id segments are hex strings".into())))
+            .map(|s| s.and_then(|s| hex::decode(s).map_err(Failure::from)))
+            .collect::<Result<_, _>>()?;
+        let segs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
+        m = m.manifest_component_id(&segs);
     }
     if let Some(gates) = update_gates(spec, comps)? {
         m = m.sequence(Section::PayloadFetch, &gates);
@@ -392,6 +426,55 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
 /// An encrypted component of a spec: its index, the staging component's id, the URI the
 /// ciphertext is fetched from, and the encryption info.
 type Sealed = (usize, Vec<Vec<u8>>, String, Vec<u8>);
+
+/// A dependency manifest of a spec (trust domains).
+struct SpecDependency {
+    prefix: Vec<Vec<u8>>,
+    uri: String,
+    digest: [u8; 32],
+    size: u64,
+    integrated: Option<Vec<u8>>,
+}
+
+/// `"dependencies": [{"envelope": FILE, "uri": URI | "integrated": true, "prefix": [hex, ...]}]`:
+/// each envelope is decoded for its manifest digest (what the dependent pins); the prefix defaults
+/// to the file name.
+fn spec_dependencies(spec: &Value, base: &Path) -> Result<Vec<SpecDependency>, Failure> {
+    let Some(list) = spec.get("dependencies") else { return Ok(Vec::new()) };
+    let list = list.as_array().ok_or_else(|| Failure("spec: dependencies is an array".into()))?;
+    let mut out = Vec::new();
+    for (k, dep) in list.iter().enumerate() {
+        let path = dep
+            .get("envelope")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Failure(format!("spec: dependency {k} needs an envelope file")))?;
+        let bytes = keys::read(&base.join(path))?;
+        let env = Envelope::decode(&bytes).map_err(|e| Failure(format!("{path}: {e}")))?;
+        let digest = env.manifest_digest();
+        let name =
+            Path::new(path).file_name().map_or_else(|| format!("dependency-{k}"), |n| n.to_string_lossy().into_owned());
+        let prefix = match dep.get("prefix").and_then(Value::as_array) {
+            Some(segs) => segs
+                .iter()
+                .map(|s| s.as_str().ok_or_else(|| Failure("spec: prefix segments are hex strings".into())))
+                .map(|s| s.and_then(|s| hex::decode(s).map_err(Failure::from)))
+                .collect::<Result<_, _>>()?,
+            None => vec![name.clone().into_bytes()],
+        };
+        let integrated = dep.get("integrated").and_then(Value::as_bool).unwrap_or(false);
+        let uri = if integrated {
+            format!("#{name}")
+        } else {
+            dep.get("uri")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Failure(format!("spec: dependency {k} needs a uri or integrated")))?
+                .to_owned()
+        };
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        out.push(SpecDependency { prefix, uri, digest, size, integrated: integrated.then_some(bytes) });
+    }
+    Ok(out)
+}
 
 /// A CBOR byte string holding `content`.
 fn bstr(content: &[u8]) -> Vec<u8> {

@@ -737,6 +737,64 @@ mod manifest {
         }
     }
 
+    /// A spec with dependencies: a library manifest made first, then an application manifest
+    /// that depends on it (fetched or integrated); processing installs both.
+    #[test]
+    fn dependencies_from_the_spec() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        keygen(d, "ES256");
+        std::fs::write(d.join("lib.bin"), vec![0x11; 700]).unwrap();
+        std::fs::write(d.join("app.bin"), vec![0x22; 900]).unwrap();
+        let lib = serde_json::json!({
+            "sequence_number": 1, "vendor_id": VENDOR, "class_id": CLASS,
+            "components": [{"id": ["6c6962"], "image": "lib.bin", "uri": "https://cdn.example/lib.bin"}],
+            "component_id": ["6c69622e73756974"],
+            "sequences": ["install", "validate"],
+        });
+        std::fs::write(d.join("lib.json"), lib.to_string()).unwrap();
+        let out = iot(d, &["manifest", "create", "--spec", "lib.json", "--key", "k.pem", "-o", "lib.suit"]);
+        assert_eq!(code(&out), 0, "{out:?}");
+        for (n, dep) in [
+            (1, serde_json::json!({"envelope": "lib.suit", "uri": "https://cdn.example/lib.suit"})),
+            (2, serde_json::json!({"envelope": "lib.suit", "integrated": true, "prefix": ["6c6962"]})),
+        ] {
+            let app = serde_json::json!({
+                "sequence_number": n, "vendor_id": VENDOR, "class_id": CLASS,
+                "components": [{"id": ["617070"], "image": "app.bin", "uri": "https://cdn.example/app.bin"}],
+                "dependencies": [dep],
+            });
+            std::fs::write(d.join("app.json"), app.to_string()).unwrap();
+            let out = iot(d, &["manifest", "create", "--spec", "app.json", "--key", "k.pem", "-o", "app.suit"]);
+            assert_eq!(code(&out), 0, "{out:?}");
+            let out = iot(
+                d,
+                &[
+                    "manifest",
+                    "process",
+                    "--key",
+                    "p.pem",
+                    "app.suit",
+                    "--slots",
+                    "slots",
+                    "--counter",
+                    "counter",
+                    "--vendor-id",
+                    VENDOR,
+                    "--class-id",
+                    CLASS,
+                    "--fetch-dir",
+                    ".",
+                    "--json",
+                ],
+            );
+            assert_eq!(code(&out), 0, "{n}: {out:?}");
+            assert_eq!(std::fs::read(d.join("slots/lib")).unwrap(), vec![0x11; 700]);
+            assert_eq!(std::fs::read(d.join("slots/app")).unwrap(), vec![0x22; 900]);
+            std::fs::remove_file(d.join("slots/lib")).unwrap();
+        }
+    }
+
     /// The draft's ECDH-ES example through the CLI: the device's key decrypts the content.
     #[test]
     fn firmware_encryption_vector_decrypts() {

@@ -437,6 +437,10 @@ enum Body {
 pub struct ManifestBuilder {
     sequence_number: u64,
     components: Vec<Vec<Vec<u8>>>,
+    /// Dependencies (trust domains): component index and optional prefix.
+    dependencies: Vec<(u64, Option<Vec<Vec<u8>>>)>,
+    /// `suit-manifest-component-id` (trust domains).
+    component_id: Option<Vec<Vec<u8>>>,
     shared: Option<Vec<u8>>,
     reference_uri: Option<String>,
     members: Vec<(u64, Body)>,
@@ -506,6 +510,24 @@ impl ManifestBuilder {
     pub fn component(&mut self, id: &[&[u8]]) -> u64 {
         self.components.push(id.iter().map(|s| s.to_vec()).collect());
         u64::try_from(self.components.len().saturating_sub(1)).unwrap_or(u64::MAX)
+    }
+
+    /// Declares a dependency manifest (trust domains) at component `index`, which may lie past the
+    /// end of the components, with an optional dependency-prefix for its components.
+    #[must_use]
+    pub fn dependency(mut self, index: u64, prefix: Option<&[&[u8]]>) -> Self {
+        self.dependencies.retain(|(i, _)| *i != index);
+        self.dependencies.push((index, prefix.map(|p| p.iter().map(|s| s.to_vec()).collect())));
+        self.dependencies.sort_by_key(|(i, _)| *i);
+        self
+    }
+
+    /// Sets `suit-manifest-component-id` (trust domains): the identifier a dependent names this
+    /// manifest by.
+    #[must_use]
+    pub fn manifest_component_id(mut self, id: &[&[u8]]) -> Self {
+        self.component_id = Some(id.iter().map(|s| s.to_vec()).collect());
+        self
     }
 
     /// Sets the shared sequence.
@@ -608,7 +630,28 @@ impl ManifestBuilder {
             return Err(Error::Missing { what: "components" });
         }
         let mut common = Vec::new();
-        let _ = enc(&mut common).map(1usize.saturating_add(usize::from(self.shared.is_some())));
+        let entries = 1usize
+            .saturating_add(usize::from(self.shared.is_some()))
+            .saturating_add(usize::from(!self.dependencies.is_empty()));
+        let _ = enc(&mut common).map(entries);
+        if !self.dependencies.is_empty() {
+            let _ = enc(&mut common).uint(crate::codes::common::DEPENDENCIES);
+            let _ = enc(&mut common).map(self.dependencies.len());
+            for (index, prefix) in &self.dependencies {
+                let _ = enc(&mut common).uint(*index);
+                match prefix {
+                    Some(p) => {
+                        let _ = enc(&mut common).map(1).and_then(|e| e.uint(1)?.array(p.len()));
+                        for seg in p {
+                            put_bytes(&mut common, seg);
+                        }
+                    }
+                    None => {
+                        let _ = enc(&mut common).map(0);
+                    }
+                }
+            }
+        }
         let _ = enc(&mut common).uint(crate::codes::common::COMPONENTS);
         let _ = enc(&mut common).array(self.components.len());
         for id in &self.components {
@@ -623,11 +666,20 @@ impl ManifestBuilder {
             put_bytes(&mut common, shared);
         }
         let mut m = Vec::new();
-        let n = 3usize.saturating_add(usize::from(self.reference_uri.is_some())).saturating_add(self.members.len());
+        let n = 3usize
+            .saturating_add(usize::from(self.reference_uri.is_some()))
+            .saturating_add(usize::from(self.component_id.is_some()))
+            .saturating_add(self.members.len());
         let _ = enc(&mut m).map(n).and_then(|e| e.uint(1)?.uint(1)?.uint(2)?.uint(self.sequence_number)?.uint(3));
         put_bytes(&mut m, &common);
         if let Some(uri) = &self.reference_uri {
             let _ = enc(&mut m).uint(4).and_then(|e| e.str(uri));
+        }
+        if let Some(id) = &self.component_id {
+            let _ = enc(&mut m).uint(5).and_then(|e| e.array(id.len()));
+            for seg in id {
+                put_bytes(&mut m, seg);
+            }
         }
         let mut severed = Vec::new();
         for (k, body) in &self.members {

@@ -385,3 +385,60 @@ fn update_management_builders_reproduce_u0_and_u1() {
     let built = two().sequence(Section::Install, &u1).build().unwrap().manifest;
     assert_eq!(hex::encode(built), hex::encode(original("exampleU1")));
 }
+
+/// The trust-domain builders (dependency, manifest component id, dependency-resolution)
+/// reproduce the draft's examples 0 and 1 byte for byte.
+#[test]
+fn trust_domain_builders_reproduce_examples_0_and_1() {
+    use iot_manifest::codes::{condition as c, directive as d};
+    let Some(dir) = iot_test_vectors::area("suit") else { return };
+    let original = |f: &str| {
+        let bytes = std::fs::read(dir.join(format!("trust-domains/{f}.suit"))).unwrap();
+        let env = Envelope::decode(&bytes).unwrap();
+        (env.unverified_manifest_bytes().to_vec(), env.manifest_digest())
+    };
+    let (want0, digest0) = original("example0_dependent");
+    let mut b = ManifestBuilder::new(0);
+    b.component(&[b"00"]);
+    let b = b
+        .manifest_component_id(&[b"dependent.suit"])
+        .sequence(
+            Section::Invoke,
+            &SequenceBuilder::new().override_parameters(&Params::new().invoke_args(b"cat 00")).directive(d::INVOKE, 15),
+        )
+        .sequence(
+            Section::Install,
+            &SequenceBuilder::new().override_parameters(&Params::new().content(b"hello world")).directive(d::WRITE, 15),
+        );
+    assert_eq!(hex::encode(b.build().unwrap().manifest), hex::encode(want0));
+
+    let (want1, _) = original("example1_process");
+    let mut b = ManifestBuilder::new(0);
+    b.component(&[b"10"]);
+    let resolve = SequenceBuilder::new()
+        .set_component_index(1)
+        .override_parameters(
+            &Params::new().image_digest(&digest0).image_size(190).uri("http://example.com/dependent.suit"),
+        )
+        .directive(d::FETCH, 2)
+        .condition(c::IMAGE_MATCH, 15);
+    let install = SequenceBuilder::new()
+        .set_component_index(1)
+        .override_parameters(&Params::new().image_digest(&digest0))
+        .condition(c::DEPENDENCY_INTEGRITY, 15)
+        .directive(d::PROCESS_DEPENDENCY, 0)
+        .set_component_index(0)
+        .override_parameters(&Params::new().content(b" in multiple trust domains"))
+        .directive(d::WRITE, 15);
+    let invoke = SequenceBuilder::new()
+        .set_component_index(0)
+        .override_parameters(&Params::new().invoke_args(b"cat 00 10"))
+        .directive(d::INVOKE, 15);
+    let b = b
+        .dependency(1, Some(&[b"dependent.suit"]))
+        .manifest_component_id(&[b"depending.suit"])
+        .sequence(Section::Invoke, &invoke)
+        .sequence(Section::DependencyResolution, &resolve)
+        .sequence(Section::Install, &install);
+    assert_eq!(hex::encode(b.build().unwrap().manifest), hex::encode(want1));
+}
