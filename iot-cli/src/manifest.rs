@@ -135,6 +135,8 @@ enum Procedure {
     Boot,
     /// update, then boot.
     Both,
+    /// the uninstall sequence (trust domains): unlinks the manifest's components.
+    Uninstall,
 }
 
 #[derive(Debug, Args)]
@@ -367,6 +369,14 @@ pub(crate) fn build_from_spec(spec: &Value, base: &Path, key: &PrivateKey) -> Re
         if !deps.is_empty() {
             m = m.sequence(Section::DependencyResolution, &resolve);
         }
+    }
+    if spec.get("uninstall").and_then(Value::as_bool).unwrap_or(false) {
+        // Every component is unlinked by the uninstall procedure.
+        let mut seq = SequenceBuilder::new();
+        if images.len() > 1 || !sealed.is_empty() {
+            seq = seq.set_component_index_all();
+        }
+        m = m.sequence(Section::Uninstall, &seq.directive(iot_manifest::codes::directive::UNLINK, 15));
     }
     if let Some(id) = spec.get("component_id").and_then(Value::as_array) {
         let segs: Vec<Vec<u8>> = id
@@ -974,6 +984,16 @@ impl Platform for DirPlatform {
         f.write_all(data).map_err(|_| PlatformError::Storage)?;
         Ok(())
     }
+    fn unlink(&mut self, c: Component<'_>) -> Result<(), PlatformError> {
+        let path = self.path(&c);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return Err(PlatformError::Storage),
+        }
+        self.say(format!("    unlinked slot {}", slot_name(&c)));
+        Ok(())
+    }
     fn metadata(&mut self, c: Component<'_>, m: ComponentMetadata<'_>) -> Result<(), PlatformError> {
         self.gates.pending.retain(|(i, _)| *i != c.index);
         self.gates.pending.push((c.index, m.file_type()));
@@ -1021,6 +1041,18 @@ impl RollbackCounter for FileCounter {
 }
 
 /// Runs `procedure` for `envelope` on `platform`; returns the outcome and the error if refused.
+/// Runs the uninstall procedure of `bytes` on `platform`.
+fn uninstall_envelope(
+    bytes: &[u8],
+    key: &PublicKey,
+    platform: &mut DirPlatform,
+    counter: &FileCounter,
+) -> Result<u64, Error> {
+    let env = Envelope::decode(bytes)?;
+    let v = env.authenticate(key)?;
+    Ok(Processor::<_, 16>::new(platform).uninstall(&v, counter)?.sequence_number)
+}
+
 pub(crate) fn process_envelope(
     bytes: &[u8],
     key: &PublicKey,
@@ -1093,8 +1125,13 @@ fn process(a: &ProcessArgs) -> Result<Outcome, Failure> {
         Procedure::Update => (true, false),
         Procedure::Boot => (false, true),
         Procedure::Both => (true, true),
+        Procedure::Uninstall => (false, false),
     };
-    let result = process_envelope(&bytes, &key, &mut platform, &mut counter, update, boot);
+    let result = if matches!(a.procedure, Procedure::Uninstall) {
+        uninstall_envelope(&bytes, &key, &mut platform, &counter)
+    } else {
+        process_envelope(&bytes, &key, &mut platform, &mut counter, update, boot)
+    };
     let after = counter.get().unwrap_or(before);
     if let Some(out) = &a.report {
         write_report_file(a, out, &bytes, &platform.records, result.as_ref().map(|_| ()))?;

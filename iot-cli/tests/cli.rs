@@ -795,6 +795,52 @@ mod manifest {
         }
     }
 
+    /// `"uninstall": true` gives the manifest an uninstall sequence; `--procedure uninstall` runs it.
+    #[test]
+    fn uninstall_unlinks() {
+        let d = tempfile::tempdir().unwrap();
+        let d = d.path();
+        keygen(d, "ES256");
+        std::fs::write(d.join("fw.bin"), vec![0x33; 100]).unwrap();
+        let spec = serde_json::json!({
+            "sequence_number": 1, "vendor_id": VENDOR, "class_id": CLASS,
+            "components": [{"id": ["617070"], "image": "fw.bin", "uri": "https://cdn.example/fw.bin"}],
+            "uninstall": true,
+        });
+        std::fs::write(d.join("spec.json"), spec.to_string()).unwrap();
+        assert_eq!(code(&iot(d, &["manifest", "create", "--spec", "spec.json", "--key", "k.pem", "-o", "m.suit"])), 0);
+        let run = |procedure: &str| {
+            iot(
+                d,
+                &[
+                    "manifest",
+                    "process",
+                    "--key",
+                    "p.pem",
+                    "m.suit",
+                    "--slots",
+                    "slots",
+                    "--counter",
+                    "counter",
+                    "--vendor-id",
+                    VENDOR,
+                    "--class-id",
+                    CLASS,
+                    "--fetch-dir",
+                    ".",
+                    "--procedure",
+                    procedure,
+                    "--json",
+                ],
+            )
+        };
+        assert_eq!(code(&run("update")), 0);
+        assert!(d.join("slots/app").exists());
+        let out = run("uninstall");
+        assert_eq!(code(&out), 0, "{out:?}");
+        assert!(!d.join("slots/app").exists());
+    }
+
     /// The draft's ECDH-ES example through the CLI: the device's key decrypts the content.
     #[test]
     fn firmware_encryption_vector_decrypts() {

@@ -215,6 +215,9 @@ pub enum Section {
     DependencyResolution,
     /// `suit-payload-fetch` (16, severable).
     PayloadFetch,
+    /// `suit-candidate-verification` (18, severable, trust domains): checks of the staged
+    /// candidate before install.
+    CandidateVerification,
     /// `suit-install` (20, severable).
     Install,
     /// `suit-validate` (7).
@@ -223,13 +226,23 @@ pub enum Section {
     Load,
     /// `suit-invoke` (9).
     Invoke,
+    /// `suit-uninstall` (24, trust domains): run by [`Processor::uninstall`](crate::Processor::uninstall).
+    Uninstall,
 }
 
 impl Section {
     /// Every command sequence that is a manifest member (all but the shared sequence), in the order
     /// the update and then the invocation procedure run them.
-    pub const SEQUENCES: [Self; 6] =
-        [Self::DependencyResolution, Self::PayloadFetch, Self::Install, Self::Validate, Self::Load, Self::Invoke];
+    pub const SEQUENCES: [Self; 8] = [
+        Self::DependencyResolution,
+        Self::PayloadFetch,
+        Self::CandidateVerification,
+        Self::Install,
+        Self::Validate,
+        Self::Load,
+        Self::Invoke,
+        Self::Uninstall,
+    ];
 
     /// The member key in the manifest (`None` for the shared sequence, which lives in common).
     #[must_use]
@@ -238,10 +251,12 @@ impl Section {
             Self::Shared => return None,
             Self::DependencyResolution => 15,
             Self::PayloadFetch => 16,
+            Self::CandidateVerification => 18,
             Self::Install => 20,
             Self::Validate => 7,
             Self::Load => 8,
             Self::Invoke => 9,
+            Self::Uninstall => 24,
         })
     }
 
@@ -251,10 +266,12 @@ impl Section {
         Some(match key {
             15 => Self::DependencyResolution,
             16 => Self::PayloadFetch,
+            18 => Self::CandidateVerification,
             20 => Self::Install,
             7 => Self::Validate,
             8 => Self::Load,
             9 => Self::Invoke,
+            24 => Self::Uninstall,
             _ => return None,
         })
     }
@@ -262,7 +279,7 @@ impl Section {
     /// Whether the member may be severed (replaced by its digest) in the manifest.
     #[must_use]
     pub fn is_severable(self) -> bool {
-        matches!(self, Self::DependencyResolution | Self::PayloadFetch | Self::Install)
+        matches!(self, Self::DependencyResolution | Self::PayloadFetch | Self::CandidateVerification | Self::Install)
     }
 
     /// The name used in JSON output and in the spec (`"install"`, `"payload-fetch"`, ...).
@@ -272,10 +289,12 @@ impl Section {
             Self::Shared => "shared-sequence",
             Self::DependencyResolution => "dependency-resolution",
             Self::PayloadFetch => "payload-fetch",
+            Self::CandidateVerification => "candidate-verification",
             Self::Install => "install",
             Self::Validate => "validate",
             Self::Load => "load",
             Self::Invoke => "invoke",
+            Self::Uninstall => "uninstall",
         }
     }
 }

@@ -134,7 +134,7 @@ pub struct Manifest<'a> {
     shared: Option<Sequence<'a>>,
     dependencies: Option<&'a [u8]>,
     index_bound: usize,
-    sections: [Member<'a>; 6],
+    sections: [Member<'a>; 8],
     text: Member<'a>,
     extensions: u32,
 }
@@ -167,7 +167,7 @@ impl<'a> Manifest<'a> {
         let mut sequence_number = None;
         let mut common = None;
         let mut reference_uri = None;
-        let mut sections = [Member::Absent; 6];
+        let mut sections = [Member::Absent; 8];
         let mut text = Member::Absent;
         let mut extensions = 0u32;
         for _ in 0..n {
@@ -201,7 +201,7 @@ impl<'a> Manifest<'a> {
                         *slot = if s.is_severable() { member(&mut d)? } else { Member::Present(d.bytes()?) };
                     }
                     None => match k {
-                        mk::MANIFEST_COMPONENT_ID | mk::SET_VERSION | mk::COSWID | mk::UNINSTALL | 18 => {
+                        mk::MANIFEST_COMPONENT_ID | mk::SET_VERSION | mk::COSWID => {
                             d.skip(SKIP_DEPTH)?;
                             extensions |= bit;
                         }

@@ -179,6 +179,16 @@ pub trait Platform {
         let _ = (component, metadata);
         Err(PlatformError::Unsupported)
     }
+    /// Removes `component` (directive unlink, trust domains): the platform decrements its reference
+    /// count and deletes it when no manifest uses it any more.
+    ///
+    /// # Errors
+    /// Default: [`PlatformError::Unsupported`].
+    #[cfg(feature = "trust-domains")]
+    fn unlink(&mut self, component: Component<'_>) -> Result<(), PlatformError> {
+        let _ = component;
+        Err(PlatformError::Unsupported)
+    }
     /// Unwraps the content key of `info` for a decrypting write or copy into `component`: pick
     /// the recipient this device holds a key for (by `kid` or kind), unwrap it with
     /// [`unwrap_aes_kw`](crate::encryption::unwrap_aes_kw) or
@@ -444,8 +454,16 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
         if seq <= stored && counter.installed().map_err(Error::Counter)? {
             return Err(Error::Rollback { manifest: seq, stored });
         }
-        let steps =
-            self.run(m, &[Section::DependencyResolution, Section::PayloadFetch, Section::Install, Section::Validate])?;
+        let steps = self.run(
+            m,
+            &[
+                Section::DependencyResolution,
+                Section::PayloadFetch,
+                Section::CandidateVerification,
+                Section::Install,
+                Section::Validate,
+            ],
+        )?;
         counter.advance(seq).map_err(Error::Counter)?;
         Ok(Summary { sequence_number: seq, steps, counter: seq })
     }
@@ -462,6 +480,26 @@ impl<'p, P: Platform + ?Sized, const N: usize> Processor<'p, P, N> {
             return Err(Error::Rollback { manifest: seq, stored });
         }
         let steps = self.run(m, &[Section::Validate, Section::Load, Section::Invoke])?;
+        Ok(Summary { sequence_number: seq, steps, counter: stored })
+    }
+
+    /// The uninstall procedure (trust domains): runs the manifest's uninstall sequence (after the
+    /// shared sequence), typically unlinking its components. Refuses a manifest older than the
+    /// counter, like [`Processor::boot`]; the counter is not changed.
+    ///
+    /// # Errors
+    /// [`Error::Rollback`], [`Error::Counter`], [`Error::Missing`] without an uninstall sequence,
+    /// and every processing error.
+    pub fn uninstall<C: RollbackCounter + ?Sized>(&mut self, m: &VerifiedManifest<'_>, counter: &C) -> Result<Summary> {
+        let stored = counter.get().map_err(Error::Counter)?;
+        let seq = m.sequence_number();
+        if seq < stored && counter.installed().map_err(Error::Counter)? {
+            return Err(Error::Rollback { manifest: seq, stored });
+        }
+        if m.section(Section::Uninstall)?.is_none() {
+            return Err(Error::Missing { what: "suit-uninstall" });
+        }
+        let steps = self.run(m, &[Section::Uninstall])?;
         Ok(Summary { sequence_number: seq, steps, counter: stored })
     }
 
@@ -878,6 +916,8 @@ impl<'a, P: Platform + ?Sized, const N: usize> Machine<'a, '_, '_, P, N> {
                 }
             }
             d::INVOKE => self.platform.invoke(comp, p.invoke_args).map_err(perr),
+            #[cfg(feature = "trust-domains")]
+            d::UNLINK => self.platform.unlink(comp).map_err(perr),
             #[cfg(feature = "trust-domains")]
             d::PROCESS_DEPENDENCY => {
                 let digest = p.image_digest.ok_or(Error::MissingParameter { command: code, parameter: 3 })?;

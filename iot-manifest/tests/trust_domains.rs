@@ -37,6 +37,7 @@ struct Dev {
     server: HashMap<String, Vec<u8>>,
     fetched: Vec<String>,
     invoked: Vec<Vec<u8>>,
+    unlinked: Vec<Vec<u8>>,
 }
 
 impl Platform for Dev {
@@ -61,6 +62,15 @@ impl Platform for Dev {
         self.fetched.push(uri.into());
         let body = self.server.get(uri).ok_or(PlatformError::Fetch)?.clone();
         self.write(c, &body)
+    }
+    fn copy(&mut self, dst: Component<'_>, src: Component<'_>) -> Result<(), PlatformError> {
+        let body = self.store.get(src.id.raw()).ok_or(PlatformError::NoSuchComponent)?.clone();
+        self.write(dst, &body)
+    }
+    fn unlink(&mut self, c: Component<'_>) -> Result<(), PlatformError> {
+        self.store.remove(c.id.raw());
+        self.unlinked.push(c.id.raw().to_vec());
+        Ok(())
     }
     fn invoke(&mut self, c: Component<'_>, args: Option<&[u8]>) -> Result<(), PlatformError> {
         self.invoked.push(args.unwrap_or_default().to_vec());
@@ -172,4 +182,76 @@ fn the_dependency_alone_installs_and_boots() {
     Processor::<_, 4>::new(&mut dev).boot(&m, &counter).unwrap();
     assert_eq!(dev.store[&id(b"00")], b"hello world");
     assert_eq!(dev.invoked, [b"cat 00".to_vec()]);
+}
+
+/// TEEP's example U: install the trusted application, then the uninstall procedure unlinks it.
+#[test]
+fn teep_uninstall_unlinks_the_component() {
+    use iot_manifest::Limits;
+    let Some(d) = dir() else { return };
+    let k = key(&d, "keys/suit-examples-p256-public.pem");
+    let bytes = read(&d, "teep/teep-example-U.suit");
+    let env = Envelope::decode_with(&bytes, &Limits::default().allow_untagged(true)).unwrap();
+    let m = env.authenticate(&k).unwrap();
+    let mut dev = Dev::default();
+    let ta = read(&d, "payloads/8d82573a-926d-4754-9353-32dc29997f74.ta");
+    dev.server.insert("https://example.org/8d82573a-926d-4754-9353-32dc29997f74.ta".into(), ta.clone());
+    let mut counter = MemoryCounter(0);
+    Processor::<_, 4>::new(&mut dev).update(&m, &mut counter).unwrap();
+    assert!(dev.store.values().any(|v| *v == ta), "installed");
+    Processor::<_, 4>::new(&mut dev).uninstall(&m, &counter).unwrap();
+    assert_eq!(dev.unlinked.len(), 1);
+    assert!(!dev.store.values().any(|v| *v == ta), "unlinked");
+    // An older manifest than the installed one cannot uninstall; one without the sequence says so.
+    assert!(matches!(Processor::<_, 4>::new(&mut dev).uninstall(&m, &MemoryCounter(9)), Err(Error::Rollback { .. })));
+    let dep = read(&d, "trust-domains/example0_dependent.suit");
+    let m0 = Envelope::decode(&dep).unwrap().authenticate(&k).unwrap();
+    assert!(matches!(
+        Processor::<_, 4>::new(&mut dev).uninstall(&m0, &MemoryCounter(0)),
+        Err(Error::Missing { what: "suit-uninstall" })
+    ));
+}
+
+/// Candidate verification runs after payload-fetch and before install: a failing check there
+/// stops the update before anything is installed.
+#[test]
+fn candidate_verification_gates_install() {
+    use iot_manifest::build::{EnvelopeBuilder, ManifestBuilder, Params, SequenceBuilder};
+    use iot_manifest::codes::{condition as c, directive as d};
+    use iot_manifest::iot_cose::p256::ecdsa::SigningKey;
+    let sk = SigningKey::from_slice(&[9; 32]).unwrap();
+    let staged = b"staged candidate";
+    let make = |expect: &[u8]| {
+        let mut m = ManifestBuilder::new(1);
+        m.component(&[b"staging"]);
+        m.component(&[b"app"]);
+        let fetch = SequenceBuilder::new()
+            .set_component_index(0)
+            .override_parameters(&Params::new().content(staged))
+            .directive(d::WRITE, 15);
+        let verify = SequenceBuilder::new()
+            .set_component_index(0)
+            .override_parameters(&Params::new().content(expect))
+            .condition(c::CHECK_CONTENT, 15);
+        let install = SequenceBuilder::new()
+            .set_component_index(1)
+            .override_parameters(&Params::new().source_component(0))
+            .directive(d::COPY, 15);
+        let m = m
+            .sequence(Section::PayloadFetch, &fetch)
+            .sequence(Section::CandidateVerification, &verify)
+            .sequence(Section::Install, &install);
+        EnvelopeBuilder::new(m.build().unwrap()).sign(&sk).unwrap().encode().unwrap()
+    };
+    for (expect, installs) in [(&staged[..], true), (&b"something else"[..], false)] {
+        let env = make(expect);
+        let m = Envelope::decode(&env).unwrap().authenticate(&iot_manifest::Sign1Key(*sk.verifying_key())).unwrap();
+        let mut dev = Dev::default();
+        let r = Processor::<_, 4>::new(&mut dev).update(&m, &mut MemoryCounter(0));
+        assert_eq!(r.is_ok(), installs, "{r:?}");
+        assert_eq!(dev.store.contains_key(&id(b"app")), installs);
+        if !installs {
+            assert!(matches!(r, Err(Error::ConditionFailed { section: Section::CandidateVerification, .. })));
+        }
+    }
 }
