@@ -66,7 +66,7 @@ pub fn apply(target: &mut Value, patch: &Value) -> Result<()> {
 
 fn merge(target: &mut Value, patch: &Value) {
     let Value::Object(p) = patch else {
-        *target = patch.clone();
+        assign(target, patch);
         return;
     };
     if !target.is_object() {
@@ -85,6 +85,24 @@ fn merge(target: &mut Value, patch: &Value) {
                 t.insert(k.clone(), fresh);
             }
         }
+    }
+}
+
+/// `*target = value.clone()`, reusing `target`'s allocations where the kinds agree (a string
+/// replacing a string keeps its buffer, an array replacing an array keeps its storage).
+fn assign(target: &mut Value, value: &Value) {
+    match (target, value) {
+        (Value::String(t), Value::String(v)) => t.clone_from(v),
+        (Value::Array(t), Value::Array(v)) => {
+            t.truncate(v.len());
+            for (slot, item) in t.iter_mut().zip(v) {
+                assign(slot, item);
+            }
+            if let Some(rest) = v.get(t.len()..) {
+                t.extend_from_slice(rest);
+            }
+        }
+        (t, v) => *t = v.clone(),
     }
 }
 

@@ -63,6 +63,29 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 
+    /// `apply` (which reuses the target's strings and arrays in place) leaves exactly what RFC
+    /// 7396's pseudocode, cloning every replaced value, leaves.
+    #[test]
+    fn apply_is_the_rfc_pseudocode(old in doc(), patch in merge_patch()) {
+        fn reference(target: &Value, patch: &Value) -> Value {
+            let Value::Object(p) = patch else { return patch.clone() };
+            let mut t = match target { Value::Object(m) => m.clone(), _ => Map::new() };
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    let merged = reference(t.get(k).unwrap_or(&Value::Null), v);
+                    t.insert(k.clone(), merged);
+                }
+            }
+            Value::Object(t)
+        }
+        let want = reference(&old, &patch);
+        let mut got = old.clone();
+        merge::apply(&mut got, &patch).unwrap();
+        prop_assert_eq!(got, want);
+    }
+
     #[test]
     fn merge_diff_then_apply_gives_new(old in doc(), new in doc()) {
         let p = merge::diff(&old, &new).unwrap();
