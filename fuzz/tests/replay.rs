@@ -363,6 +363,20 @@ fn write_delta_seeds() {
         std::fs::create_dir_all(root.join("delta_header")).unwrap();
         std::fs::write(root.join("delta_header").join(name), &patch[..iot_delta::HEADER_LEN]).unwrap();
     }
+    // One patch per executable filter, so the fuzzer starts inside the filtered paths.
+    for (name, filter) in [
+        ("thumb2", iot_delta::Filter::Thumb2),
+        ("aarch64", iot_delta::Filter::Aarch64),
+        ("x86", iot_delta::Filter::X86),
+    ] {
+        let mut o = DiffOptions::for_profile(Profile::Tiny);
+        o.block_log2 = Some(7);
+        o.filter = iot_delta::FilterChoice::Use(filter);
+        let patch = iot_delta::diff(&old, &new, &o).unwrap();
+        let mut seed = vec![33];
+        seed.extend_from_slice(&patch);
+        std::fs::write(root.join("delta_apply").join(format!("filter_{name}")), &seed).unwrap();
+    }
     let mut o = DiffOptions::for_profile(Profile::Tiny);
     o.block_log2 = Some(8);
     let patch = iot_delta::diff(&old, &new, &o).unwrap();

@@ -44,7 +44,8 @@ pub(crate) struct DiffArgs {
     /// The applier RAM class: tiny (<= 8 KiB) or standard (<= 64 KiB of model).
     #[arg(long, value_enum, default_value_t = ProfileArg::Standard)]
     profile: ProfileArg,
-    /// Executable filter: auto measures every one and keeps the smallest patch.
+    /// Executable filter: auto diffs with `none` and with every filter whose branch instructions
+    /// the new image has in quantity, and keeps the smallest patch.
     #[arg(long, value_enum, default_value_t = FilterArg::Auto)]
     filter: FilterArg,
     /// Target bytes per checkpointed block, as log2 (6..=24); default by profile.

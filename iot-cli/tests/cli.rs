@@ -921,7 +921,7 @@ mod delta {
         let d = tempfile::tempdir().unwrap();
         let (old, new) = images(d.path());
         for profile in ["tiny", "standard"] {
-            for filter in ["auto", "none"] {
+            for filter in ["auto", "none", "thumb2", "aarch64", "x86"] {
                 let out = iot(
                     d.path(),
                     &["delta", "diff", "old.bin", "new.bin", "-o", "p.delta", "--profile", profile, "--filter", filter],
@@ -932,6 +932,9 @@ mod delta {
                 let v = json(&out);
                 assert_eq!(v["format_version"], 1);
                 assert_eq!(v["profile"], profile);
+                if filter != "auto" {
+                    assert_eq!(v["filter"], filter);
+                }
                 assert_eq!(v["source_size"], old.len());
                 assert_eq!(v["target_size"], new.len());
                 assert_eq!(v["source_sha256"].as_str().unwrap().len(), 64);

@@ -3,7 +3,7 @@
 //! compile time.
 
 use crate::error::{Error, Result};
-use crate::header::{Cursor, HEADER_LEN, Header};
+use crate::header::{Cursor, Filter, HEADER_LEN, Header};
 use crate::model::Layout;
 use crate::rc::{self, DecState, Decoder, MAX_BYTES_PER_BIT};
 use crate::sha::Sha256;
@@ -325,7 +325,10 @@ impl<const PROBS: usize, const BUF: usize> Default for Applier<PROBS, BUF> {
 }
 
 impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
-    const BUF_OK: () = assert!(BUF >= 128, "the applier's buffers must hold at least 128 bytes");
+    const BUF_OK: () = assert!(
+        BUF >= 128 && BUF % crate::filter::CHUNK == 0,
+        "the applier's buffers must hold at least 128 bytes, in multiples of 64"
+    );
 
     /// A fresh applier, waiting for the patch header.
     #[must_use]
@@ -488,12 +491,17 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         let header = Header::parse(self.inbuf.get(..HEADER_LEN).unwrap_or(&[]))?;
         self.s.in_end = 0;
         self.s.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
+        #[cfg(not(feature = "filters"))]
+        if header.filter != Filter::None {
+            return Err(Error::UnsupportedFilter(header.filter));
+        }
         let layout = Layout::new(&header.params);
         if layout.len() > PROBS {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
         self.verify_source(&header, source)?;
         self.w.s.sha = Sha256::new();
+        self.w.s.filter = header.filter;
         self.s.header = header;
         self.s.have_header = true;
         self.s.tag = header.tag();
@@ -680,6 +688,8 @@ struct Position {
     hist: u32,
     last: [u8; 4],
     prev: u8,
+    /// The header's filter, applied to source reads and undone on target writes.
+    filter: Filter,
     sha: Sha256,
 }
 
@@ -695,6 +705,7 @@ impl Position {
         hist: 0,
         last: [0; 4],
         prev: 0,
+        filter: Filter::None,
         sha: Sha256::zeroed(),
     };
 }
@@ -801,8 +812,12 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         if self.s.out_len == 0 {
             return Ok(());
         }
-        let data = self.outbuf.get(..self.s.out_len).unwrap_or(&[]);
         let at = self.s.target_pos.saturating_sub(u64::try_from(self.s.out_len).unwrap_or(0));
+        let data = self.outbuf.get_mut(..self.s.out_len).unwrap_or(&mut []);
+        // Flushes happen when the buffer (a multiple of the filter chunk) is full, or at a block
+        // end, so `at` is a chunk boundary and the data ends at one or at the end of the image.
+        crate::filter::run(self.s.filter, data, at, false);
+        let data = &*data;
         target.write(at, data).map_err(|_| Error::TargetWrite { offset: at })?;
         self.s.sha.update(data);
         self.s.out_len = 0;
@@ -838,11 +853,49 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                 return Ok(*b);
             }
         }
-        let n = usize::try_from(size.saturating_sub(pos).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
+        // A filtered source is read in whole chunks from a chunk boundary (FORMAT.md, "Filters").
+        let base = if self.s.filter == Filter::None { pos } else { pos & !crate::filter::CHUNK_MASK };
+        let n = usize::try_from(size.saturating_sub(base).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
         let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
-        source.read(pos, buf).map_err(|_| Error::SourceRead { offset: pos })?;
-        self.s.src_base = pos;
+        source.read(base, buf).map_err(|_| Error::SourceRead { offset: base })?;
+        crate::filter::run(self.s.filter, buf, base, true);
+        self.s.src_base = base;
         self.s.src_len = n;
-        self.srcbuf.first().copied().ok_or(Error::Corrupt("read past the source"))
+        let rel = usize::try_from(pos.wrapping_sub(base)).unwrap_or(usize::MAX);
+        self.srcbuf.get(rel).copied().ok_or(Error::Corrupt("read past the source"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code")]
+    use super::*;
+    use crate::header::{Params, Profile};
+
+    /// A header for an empty source and target, with `filter`.
+    fn header(filter: Filter) -> [u8; HEADER_LEN] {
+        let mut h = Header::EMPTY;
+        h.filter = filter;
+        h.params = Params { block_log2: 10, lit_bits: 0, zero_bits: 4, prev_bits: 3, align_bits: 0, value_bits: 2 };
+        h.profile = Profile::Tiny;
+        h.source_sha256 = crate::sha::prefix::<32>(&[]);
+        h.target_sha256 = crate::sha::prefix::<32>(&[]);
+        h.to_bytes()
+    }
+
+    #[test]
+    fn filtered_patches_need_the_filters_feature() {
+        for filter in [Filter::Thumb2, Filter::Aarch64, Filter::X86] {
+            let mut a = TinyApplier::new();
+            let r = a.feed(&header(filter), &mut &[][..], &mut SliceTarget::new(&mut []));
+            if cfg!(feature = "filters") {
+                assert_eq!(r.unwrap().event, Event::Done, "{filter:?}");
+            } else {
+                assert_eq!(r.unwrap_err(), Error::UnsupportedFilter(filter));
+            }
+        }
+        let mut a = TinyApplier::new();
+        let r = a.feed(&header(Filter::None), &mut &[][..], &mut SliceTarget::new(&mut []));
+        assert_eq!(r.unwrap().event, Event::Done);
     }
 }

@@ -108,24 +108,24 @@ pub fn diff_with_progress(
         return Err(Error::InvalidOption("block_log2 must be 6..=24"));
     }
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
-    // Version 1 defines no filter yet (FORMAT.md, "Filters"): `Auto` measures the only one.
-    let filter = match options.filter {
-        FilterChoice::Auto | FilterChoice::Use(Filter::None) => Filter::None,
-        FilterChoice::Use(_) => return Err(Error::InvalidOption("this build implements only the `none` filter")),
+    let filters: Vec<Filter> = match options.filter {
+        // Every filter whose instructions the new image has in quantity; then by patch size.
+        FilterChoice::Auto => [Filter::None, Filter::Thumb2, Filter::Aarch64, Filter::X86]
+            .into_iter()
+            .filter(|&f| crate::filter::plausible(f, new))
+            .collect(),
+        FilterChoice::Use(f) => alloc::vec![f],
     };
-    progress(Progress { stage: Stage::SuffixArray, done: 0, total: old_len });
-    let sa = suffix_array(old);
-    progress(Progress { stage: Stage::SuffixArray, done: old_len, total: old_len });
-    let covers = matches(old, new, &sa, progress);
-    drop(sa);
-    let candidates = candidates(options.profile, block_log2);
-    let coded = encode_candidates(old, new, &covers, &candidates, threads, progress);
     let coded_size = |blocks: &Vec<Vec<u8>>| blocks.iter().map(|b| b.len().saturating_add(4)).sum::<usize>();
-    let (params, blocks) = candidates
-        .iter()
-        .zip(coded)
-        .min_by_key(|(_, blocks)| coded_size(blocks))
-        .ok_or(Error::InvalidOption("no model fits the profile"))?;
+    let mut best: Option<(Filter, Params, Vec<Vec<u8>>)> = None;
+    for filter in filters {
+        let (params, blocks) = diff_filtered(old, new, filter, options.profile, block_log2, threads, progress)?;
+        if best.as_ref().is_none_or(|(_, _, b)| coded_size(&blocks) < coded_size(b)) {
+            best = Some((filter, params, blocks));
+        }
+    }
+    let (filter, params, blocks) = best.ok_or(Error::InvalidOption("no filter to try"))?;
+    let params = &params;
     let header = Header {
         profile: options.profile,
         filter,
@@ -143,6 +143,37 @@ pub fn diff_with_progress(
         out.extend_from_slice(&block);
     }
     Ok(out)
+}
+
+/// Matches and codes `new` against `old` through `filter`; returns the model that gave the
+/// smallest body, and its blocks.
+fn diff_filtered(
+    old: &[u8],
+    new: &[u8],
+    filter: Filter,
+    profile: Profile,
+    block_log2: u8,
+    threads: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Params, Vec<Vec<u8>>)> {
+    let (mut fold, mut fnew) = (old.to_vec(), new.to_vec());
+    crate::filter::run(filter, &mut fold, 0, true);
+    crate::filter::run(filter, &mut fnew, 0, true);
+    let (old, new) = (&fold[..], &fnew[..]);
+    let old_len = u64::try_from(old.len()).map_err(|_| Error::TooLarge)?;
+    progress(Progress { stage: Stage::SuffixArray, done: 0, total: old_len });
+    let sa = suffix_array(old);
+    progress(Progress { stage: Stage::SuffixArray, done: old_len, total: old_len });
+    let covers = matches(old, new, &sa, progress);
+    drop(sa);
+    let candidates = candidates(profile, block_log2);
+    let coded = encode_candidates(old, new, &covers, &candidates, threads, progress);
+    let coded_size = |blocks: &Vec<Vec<u8>>| blocks.iter().map(|b| b.len().saturating_add(4)).sum::<usize>();
+    candidates
+        .into_iter()
+        .zip(coded)
+        .min_by_key(|(_, blocks)| coded_size(blocks))
+        .ok_or(Error::InvalidOption("no model fits the profile"))
 }
 
 /// The model sizes tried for a profile; the smallest patch wins.

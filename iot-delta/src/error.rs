@@ -20,6 +20,10 @@ pub enum Error {
     /// A header field has a value this format version does not define.
     #[error("invalid patch header field: {0}")]
     InvalidHeader(&'static str),
+    /// The patch was made with an executable filter that this applier was built without (the
+    /// `filters` feature).
+    #[error("patch uses the {} filter, which this applier was built without", .0.name())]
+    UnsupportedFilter(crate::Filter),
     /// The patch needs more model memory than this applier was built with.
     #[error("patch needs {needed} probability slots, this applier has {available}")]
     ModelTooLarge {

@@ -13,6 +13,7 @@ extern crate std;
 
 mod apply;
 mod error;
+mod filter;
 mod header;
 mod model;
 mod rc;

@@ -398,11 +398,96 @@ fn platform_errors_stop_the_apply() {
     assert!(matches!(err, Error::TargetWrite { .. }), "{err:?}");
 }
 
+/// Code-like images: noise with Thumb-2 `BL`, AArch64 `BL`/`ADRP` and x86 `E8`/`E9` patterns
+/// every few bytes; the new one has 37 bytes inserted a third of the way in (so everything
+/// after moves) and a few bytes changed. Lengths are not multiples of the filter chunk.
+fn code_pair(len: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut old = noise(11, len);
+    let pats: [&[u8]; 5] =
+        [&[0x12, 0xF0, 0x34, 0xF8], &[0x10, 0x00, 0x00, 0x94], &[0x00, 0x00, 0x00, 0x90], &[0xE8], &[0xE9]];
+    let mut i = 0;
+    while i + 8 < len {
+        let p = pats[(i / 7) % pats.len()];
+        old[i..i + p.len()].copy_from_slice(p);
+        i += 6 + (i % 5);
+    }
+    let mut new = old[..len / 3].to_vec();
+    new.extend_from_slice(&noise(5, 37));
+    new.extend_from_slice(&old[len / 3..]);
+    for j in (0..new.len()).step_by(211) {
+        new[j] ^= 0x21;
+    }
+    (old, new)
+}
+
 #[test]
-fn filters_other_than_none_are_refused_by_this_differ() {
-    let mut o = DiffOptions::default();
-    o.filter = FilterChoice::Use(iot_delta::Filter::Thumb2);
-    assert!(matches!(iot_delta::diff(b"a", b"b", &o), Err(Error::InvalidOption(_))));
+fn every_filter_round_trips_in_any_chunking_and_resumes() {
+    use iot_delta::Filter;
+    let (old, new) = code_pair(5013);
+    for filter in [Filter::Thumb2, Filter::Aarch64, Filter::X86, Filter::None] {
+        let mut o = options(Profile::Tiny, Some(8));
+        o.filter = FilterChoice::Use(filter);
+        let patch = iot_delta::diff(&old, &new, &o).unwrap();
+        assert_eq!(Header::parse(&patch).unwrap().filter, filter);
+        for chunk in [1usize, 7, 128, 1000] {
+            let mut out = Vec::new();
+            apply::<{ iot_delta::TINY_PROBS }, { iot_delta::TINY_BUF }>(&old, &patch, &mut out, chunk).unwrap();
+            assert!(out == new, "{filter:?} chunk {chunk}");
+        }
+        for cut in (0..=patch.len()).step_by(61) {
+            assert!(cut_and_resume(&old, &patch, new.len(), 29, cut) == new, "{filter:?} cut at {cut}");
+        }
+        // A patch read with another filter decodes against other source bytes (a corrupt body)
+        // or builds another target (its digest fails); either way it is refused.
+        let mut other = patch.clone();
+        other[6] = if filter == Filter::Thumb2 { 2 } else { 1 };
+        let e = expect_failure(&old, &other);
+        assert!(matches!(e, Error::TargetDigest | Error::Corrupt(_)), "{filter:?}: {e:?}");
+    }
+}
+
+#[test]
+fn filters_round_trip_on_the_vector_pairs_and_auto_keeps_the_smallest() {
+    use iot_delta::Filter;
+    let Some(dir) = iot_test_vectors::area("delta") else { return };
+    let read = |pair: &str| {
+        (std::fs::read(dir.join(pair).join("old.bin")).unwrap(), std::fs::read(dir.join(pair).join("new.bin")).unwrap())
+    };
+    let with = |old: &[u8], new: &[u8], choice: FilterChoice| {
+        let mut o = DiffOptions::for_profile(Profile::Standard);
+        o.filter = choice;
+        let patch = iot_delta::diff(old, new, &o).unwrap();
+        let mut out = Vec::new();
+        apply::<{ iot_delta::STANDARD_PROBS }, { iot_delta::STANDARD_BUF }>(old, &patch, &mut out, 1500).unwrap();
+        assert!(out == new, "{choice:?}: target differs");
+        patch
+    };
+    for (pair, expected) in [
+        ("microbit-micropython", Filter::None),
+        ("pybricks-movehub", Filter::Thumb2),
+        ("pybricks-primehub", Filter::None),
+        ("mpy-cross-x86_64", Filter::None),
+    ] {
+        let (old, new) = read(pair);
+        let mut sizes = Vec::new();
+        for filter in [Filter::None, Filter::Thumb2, Filter::Aarch64, Filter::X86] {
+            sizes.push((with(&old, &new, FilterChoice::Use(filter)).len(), filter));
+        }
+        let auto = with(&old, &new, FilterChoice::Auto);
+        let chosen = Header::parse(&auto).unwrap().filter;
+        eprintln!("{pair}: {sizes:?}, auto {chosen:?} {}", auto.len());
+        assert_eq!(chosen, expected, "{pair}");
+        assert_eq!(auto.len(), sizes.iter().find(|(_, f)| *f == expected).unwrap().0);
+        // Auto never loses to `none`; a filter it skipped as implausible is never smaller.
+        assert!(auto.len() <= sizes[0].0);
+        assert!(sizes.iter().all(|(n, _)| *n >= auto.len()), "{pair}: {sizes:?}");
+    }
+    // The 4 MB AArch64 pair: the BL/ADRP filter saves about 4 %.
+    let (old, new) = read("pydantic-core-aarch64");
+    let none = with(&old, &new, FilterChoice::Use(Filter::None));
+    let auto = with(&old, &new, FilterChoice::Auto);
+    assert_eq!(Header::parse(&auto).unwrap().filter, Filter::Aarch64);
+    assert!(auto.len() * 100 < none.len() * 97, "{} vs {}", auto.len(), none.len());
 }
 
 #[test]
