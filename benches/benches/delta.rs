@@ -89,10 +89,12 @@ fn benches(c: &mut Criterion) {
     let mut out = Vec::new();
     for ((name, old, new), (standard, q)) in pairs.iter().zip(&patches) {
         group.throughput(Throughput::Bytes(new.len() as u64));
+        out.clear();
         group.bench_function(BenchmarkId::new("iot-delta-standard", name), |b| {
             b.iter(|| iot_apply(black_box(old), black_box(standard), &mut out, &mut applier));
         });
-        assert_eq!(&out, new);
+        // (empty when a name filter skipped the bench above)
+        assert!(out.is_empty() || &out == new, "{name}: iot-delta built a wrong target");
         // qbsdiff parses the whole patch up front; that parse is part of its apply.
         group.bench_function(BenchmarkId::new("qbsdiff", name), |b| {
             b.iter(|| {

@@ -28,33 +28,37 @@ pub(crate) fn run(filter: Filter, buf: &mut [u8], at: u64, encode: bool) {
     }
     for (n, chunk) in buf.chunks_mut(CHUNK).enumerate() {
         let base = at.wrapping_add(u64::try_from(n.wrapping_mul(CHUNK)).unwrap_or(0));
-        let mut i = 0usize;
-        while i < chunk.len() {
-            let p = base.wrapping_add(u64::try_from(i).unwrap_or(0));
-            let step = match filter {
-                Filter::Thumb2 => {
-                    if let Some(ins) =
-                        chunk.get_mut(i..i.wrapping_add(4)).and_then(|s| <&mut [u8; 4]>::try_from(s).ok())
-                    {
-                        thumb2(ins, p, encode);
+        let at = |i: usize| base.wrapping_add(u64::try_from(i).unwrap_or(0));
+        match filter {
+            Filter::Thumb2 => {
+                let mut i = 0usize;
+                while let Some(ins) = chunk.get_mut(i..i.wrapping_add(4)) {
+                    // the pattern test first: most halfwords are not a `BL`
+                    if let [_, b1, _, b3] = *ins {
+                        if b1 & 0xF8 == 0xF0 && b3 & 0xF8 == 0xF8 {
+                            if let Ok(ins) = <&mut [u8; 4]>::try_from(ins) {
+                                thumb2(ins, at(i), encode);
+                            }
+                        }
                     }
-                    2
+                    i = i.wrapping_add(2);
                 }
-                Filter::Aarch64 => {
-                    if let Some(ins) =
-                        chunk.get_mut(i..i.wrapping_add(4)).and_then(|s| <&mut [u8; 4]>::try_from(s).ok())
-                    {
-                        aarch64(ins, p, encode);
+            }
+            Filter::Aarch64 => {
+                for (j, ins) in chunk.chunks_exact_mut(4).enumerate() {
+                    if let Ok(ins) = <&mut [u8; 4]>::try_from(ins) {
+                        aarch64(ins, at(j.wrapping_mul(4)), encode);
                     }
-                    4
                 }
-                Filter::X86 => {
-                    let ins = chunk.get_mut(i..i.wrapping_add(5)).and_then(|s| <&mut [u8; 5]>::try_from(s).ok());
-                    if ins.is_some_and(|ins| x86(ins, p, encode)) { 5 } else { 1 }
+            }
+            Filter::X86 => {
+                let mut i = 0usize;
+                while let Some(ins) = chunk.get_mut(i..i.wrapping_add(5)) {
+                    let taken = <&mut [u8; 5]>::try_from(ins).is_ok_and(|ins| x86(ins, at(i), encode));
+                    i = i.wrapping_add(if taken { 5 } else { 1 });
                 }
-                Filter::None => CHUNK,
-            };
-            i = i.wrapping_add(step);
+            }
+            Filter::None => {}
         }
     }
 }
