@@ -37,17 +37,18 @@ SIZE_FLAGS='--cfg sha2_backend_soft="compact"'
 export RUSTFLAGS="$SIZE_FLAGS"
 cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
   --target "$TARGET" >&2
-# The firmware-encryption entries come from a second build with iot-manifest's `encryption`.
-ENC_ENTRIES=(manifest_decrypt_a128kw_a128gcm)
+# The firmware-encryption entries and the filtered delta applier come from a second build with
+# iot-manifest's `encryption` and iot-delta's `filters`.
+ENC_ENTRIES=(manifest_decrypt_a128kw_a128gcm delta_apply_tiny_filters)
 cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-  --target "$TARGET" --target-dir target/enc --features encryption >&2
+  --target "$TARGET" --target-dir target/enc --features encryption,delta-filters >&2
 
 # Stack: run every entry on the emulated Cortex-M4F.
 declare -A STACK=()
 if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
   RUSTFLAGS="$SIZE_FLAGS -C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
     cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-    --target "$TARGET" --target-dir target/qemu --features qemu,encryption --bin qemu >&2
+    --target "$TARGET" --target-dir target/qemu --features qemu,encryption,delta-filters --bin qemu >&2
   QEMU_OUT=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
     -semihosting-config enable=on,target=native -kernel target/qemu/$TARGET/release/qemu)
   echo "$QEMU_OUT" >&2

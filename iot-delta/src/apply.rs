@@ -694,6 +694,13 @@ struct Position {
 }
 
 impl Position {
+    /// The patch's filter; always `None` without the `filters` feature, so that the filter code
+    /// folds away.
+    #[inline]
+    const fn filter(&self) -> Filter {
+        if cfg!(feature = "filters") { self.filter } else { Filter::None }
+    }
+
     const FRESH: Self = Self {
         src_base: 0,
         src_len: 0,
@@ -816,7 +823,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         let data = self.outbuf.get_mut(..self.s.out_len).unwrap_or(&mut []);
         // Flushes happen when the buffer (a multiple of the filter chunk) is full, or at a block
         // end, so `at` is a chunk boundary and the data ends at one or at the end of the image.
-        crate::filter::run(self.s.filter, data, at, false);
+        crate::filter::run(self.s.filter(), data, at, false);
         let data = &*data;
         target.write(at, data).map_err(|_| Error::TargetWrite { offset: at })?;
         self.s.sha.update(data);
@@ -854,11 +861,11 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             }
         }
         // A filtered source is read in whole chunks from a chunk boundary (FORMAT.md, "Filters").
-        let base = if self.s.filter == Filter::None { pos } else { pos & !crate::filter::CHUNK_MASK };
+        let base = if self.s.filter() == Filter::None { pos } else { pos & !crate::filter::CHUNK_MASK };
         let n = usize::try_from(size.saturating_sub(base).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
         let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
         source.read(base, buf).map_err(|_| Error::SourceRead { offset: base })?;
-        crate::filter::run(self.s.filter, buf, base, true);
+        crate::filter::run(self.s.filter(), buf, base, true);
         self.s.src_base = base;
         self.s.src_len = n;
         let rel = usize::try_from(pos.wrapping_sub(base)).unwrap_or(usize::MAX);

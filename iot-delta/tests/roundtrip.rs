@@ -536,8 +536,15 @@ fn probe_images() -> (Vec<u8>, Vec<u8>) {
 fn footprint_probe_patches_are_reproducible() {
     let (old, new) = probe_images();
     let mut reused = Box::new(StandardApplier::new());
-    for (profile, file) in [(Profile::Tiny, "delta-tiny.patch"), (Profile::Standard, "delta-standard.patch")] {
-        let patch = iot_delta::diff(&old, &new, &options(profile, Some(10))).unwrap();
+    for (profile, file, filter) in [
+        (Profile::Tiny, "delta-tiny.patch", FilterChoice::Auto),
+        (Profile::Standard, "delta-standard.patch", FilterChoice::Auto),
+        // the device's unfiltering, checked on QEMU by `delta_apply_tiny_filters`
+        (Profile::Tiny, "delta-tiny-thumb2.patch", FilterChoice::Use(iot_delta::Filter::Thumb2)),
+    ] {
+        let mut o = options(profile, Some(10));
+        o.filter = filter;
+        let patch = iot_delta::diff(&old, &new, &o).unwrap();
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/footprint/data").join(file);
         if std::env::var_os("IOT_WRITE_FOOTPRINT").is_some() {
             std::fs::write(&path, &patch).unwrap();

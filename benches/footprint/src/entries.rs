@@ -252,6 +252,15 @@ pub fn delta_apply_tiny(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool 
     delta_apply(applier, black_box(patch), black_box(source), target)
 }
 
+/// Delta, `tiny` profile, in the build with the `filters` feature: applies a patch made with the
+/// Thumb-2 filter (measured from the second build; without the feature it refuses such a patch).
+#[unsafe(no_mangle)]
+pub fn delta_apply_tiny_filters(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
+    // SAFETY: as above; the probe calls one entry at a time.
+    let applier = unsafe { &mut *core::ptr::addr_of_mut!(TINY) };
+    delta_apply(applier, black_box(patch), black_box(source), target)
+}
+
 /// Delta, `standard` profile (64 KiB model).
 #[unsafe(no_mangle)]
 pub fn delta_apply_standard(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {

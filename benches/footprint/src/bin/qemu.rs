@@ -188,6 +188,11 @@ fn main() -> ! {
             fp::delta_apply_tiny as fn(&[u8], &[u8], &mut [u8]) -> bool,
         ),
         ("delta_apply_standard", &include_bytes!("../../data/delta-standard.patch")[..], fp::delta_apply_standard),
+        (
+            "delta_apply_tiny_filters",
+            &include_bytes!("../../data/delta-tiny-thumb2.patch")[..],
+            fp::delta_apply_tiny_filters,
+        ),
     ] {
         // The target slot is a static so that only the applier's own frames count as stack.
         // SAFETY: single-threaded; one reference at a time.
