@@ -22,11 +22,9 @@ impl<'a> SuitDigest<'a> {
     /// Malformed CBOR or a wrong shape. The algorithm is not checked here.
     pub fn decode(encoded: &'a [u8]) -> Result<Self> {
         let mut d = Decoder::new(encoded);
-        let d = Self::decode_from(&mut d).and_then(|v| {
-            d.finish()?;
-            Ok(v)
-        })?;
-        Ok(d)
+        let v = Self::decode_from(&mut d)?;
+        d.finish()?;
+        Ok(v)
     }
 
     pub(crate) fn decode_from(d: &mut Decoder<'a>) -> Result<Self> {
