@@ -91,6 +91,7 @@ impl Layout {
     /// flags of the two previous differences; `pos` is the source position, `cur` the source
     /// byte there and `next` the one after it (0 past the end).
     #[expect(clippy::too_many_arguments, reason = "the context is five values; a struct would be rebuilt per byte")]
+    #[inline(always)]
     pub(crate) fn diff<C: Coder>(
         &self,
         c: &mut C,
