@@ -740,7 +740,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             Op::Insert(mut n) => {
                 // A run of literals while the buffered input covers the worst case of each.
                 loop {
-                    let b = layout.literal(dec, &mut self.probs, self.s.prev, 0);
+                    let b = layout.literal(dec, &mut self.probs, self.s.prev, self.s.target_pos, 0);
                     self.emit(b, target)?;
                     n = n.saturating_sub(1);
                     if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
@@ -886,7 +886,16 @@ mod tests {
     fn header(filter: Filter) -> [u8; HEADER_LEN] {
         let mut h = Header::EMPTY;
         h.filter = filter;
-        h.params = Params { block_log2: 10, lit_bits: 0, zero_bits: 4, prev_bits: 3, align_bits: 0, value_bits: 2 };
+        h.params = Params {
+            block_log2: 10,
+            lit_bits: 0,
+            zero_bits: 4,
+            prev_bits: 3,
+            align_bits: 0,
+            value_bits: 2,
+            lit_pos_bits: 0,
+            value_pos_bits: 0,
+        };
         h.profile = Profile::Tiny;
         h.source_sha256 = crate::sha::prefix::<32>(&[]);
         h.target_sha256 = crate::sha::prefix::<32>(&[]);

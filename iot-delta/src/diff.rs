@@ -21,7 +21,8 @@ pub struct DiffOptions {
     /// How to choose the executable filter.
     pub filter: FilterChoice,
     /// log2 of the block size: how much target a checkpoint covers. `None` picks the
-    /// profile's default (64 KiB for `tiny`, 256 KiB for `standard`).
+    /// profile's default: 64 KiB for `tiny`; 256 KiB for `standard`, or 1 MiB when the new
+    /// image is over 2 MiB.
     pub block_log2: Option<u8>,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -102,6 +103,10 @@ pub fn diff_with_progress(
     }
     let block_log2 = options.block_log2.unwrap_or(match options.profile {
         Profile::Tiny => 16,
+        // A large image restarts the model less often: 1 MiB blocks over 2 MiB of target (the
+        // 4 MB vector pair is 0.8 % smaller than with 256 KiB blocks), still 3 or more
+        // checkpoints.
+        Profile::Standard if new.len() > LARGE_IMAGE => 20,
         Profile::Standard => 18,
     });
     if !(6..=24).contains(&block_log2) {
@@ -147,6 +152,8 @@ pub fn diff_with_progress(
 
 /// Largest new image for which the differ tries several match margins.
 const MARGIN_SEARCH_LIMIT: usize = 1 << 20;
+/// New images over this size get 1 MiB blocks in the standard profile by default.
+const LARGE_IMAGE: usize = 2 << 20;
 
 /// Matches and codes `new` against `old` through `filter`; returns the model that gave the
 /// smallest body, and its blocks.
@@ -170,8 +177,9 @@ fn diff_filtered(
     // bsdiff's acceptance margin moves patch sizes by several percent either way, differently
     // per image (measured on the vector pairs: primehub -6.6 % at 5, movehub -5.7 % at 5,
     // microbit best at 8). Images up to `MARGIN_SEARCH_LIMIT` try three margins and keep the
-    // smallest patch; larger ones keep 8, so the 4 MB pair stays within twice HDiffPatch's time.
-    let margins: &[usize] = if new.len() <= MARGIN_SEARCH_LIMIT { &[5, 6, 8] } else { &[8] };
+    // smallest patch. Larger ones get one pass, so the 4 MB pair stays within twice HDiffPatch's
+    // time, at 6: best or close to it on four of the five pairs (the 4 MB one -1.3 % against 8).
+    let margins: &[usize] = if new.len() <= MARGIN_SEARCH_LIMIT { &[5, 6, 8] } else { &[6] };
     let candidates = candidates(profile, block_log2);
     let coded_size = |blocks: &Vec<Vec<u8>>| blocks.iter().map(|b| b.len().saturating_add(4)).sum::<usize>();
     let mut best: Option<(Params, Vec<Vec<u8>>)> = None;
@@ -189,27 +197,40 @@ fn diff_filtered(
 
 /// The model sizes tried for a profile; the smallest patch wins.
 fn candidates(profile: Profile, block_log2: u8) -> Vec<Params> {
-    let p = |lit_bits, zero_bits, prev_bits, align_bits, value_bits| Params {
+    let p = |lit_bits, zero_bits, prev_bits, align_bits, value_bits, (lit_pos_bits, value_pos_bits)| Params {
         block_log2,
         lit_bits,
         zero_bits,
         prev_bits,
         align_bits,
         value_bits,
+        lit_pos_bits,
+        value_pos_bits,
     };
-    let all = match profile {
+    // (literal, difference) position bits: none, 2-byte (Thumb) or 4-byte (AArch64) alignment.
+    let (plain, half, word) = ((0, 0), (1, 1), (2, 2));
+    let all: Vec<Params> = match profile {
         // Measured on the five vector pairs: Thumb code likes a 2-byte alignment context,
-        // x86 and AArch64 a wider previous-byte context. The two largest standard models pay
-        // off only on large images (primehub -1.7 %, the AArch64 pair with its 4-byte
-        // alignment context -3.2 %); small images learn them too slowly, and keep a smaller one.
-        Profile::Tiny => alloc::vec![p(1, 4, 3, 1, 2), p(0, 5, 3, 0, 2), p(0, 4, 4, 0, 2), p(1, 4, 2, 1, 2)],
+        // x86 and AArch64 a wider previous-byte context. The largest standard models pay off
+        // only on large images (primehub, and the AArch64 pair with its 4-byte alignment
+        // contexts); small images learn them too slowly, and keep a smaller one.
+        Profile::Tiny => alloc::vec![
+            p(1, 4, 3, 1, 2, plain),
+            p(0, 5, 3, 0, 2, plain),
+            p(0, 4, 4, 0, 2, plain),
+            p(1, 4, 2, 1, 2, plain),
+            p(1, 4, 3, 1, 2, half),
+        ],
         Profile::Standard => alloc::vec![
-            p(4, 5, 3, 1, 5),
-            p(4, 5, 3, 0, 4),
-            p(4, 6, 3, 1, 5),
-            p(4, 8, 0, 1, 5),
-            p(5, 6, 2, 1, 6),
-            p(5, 8, 0, 2, 6),
+            p(4, 5, 3, 1, 5, plain),
+            p(4, 5, 3, 0, 4, plain),
+            p(4, 6, 3, 1, 5, plain),
+            p(4, 8, 0, 1, 5, plain),
+            p(5, 6, 2, 1, 6, plain),
+            p(5, 8, 0, 2, 6, plain),
+            p(4, 5, 3, 1, 5, half),
+            p(5, 6, 2, 1, 6, half),
+            p(5, 8, 0, 2, 6, word),
         ],
     };
     all.into_iter().filter(|c| c.validate().is_ok() && c.probs() <= profile.max_probs()).collect()
@@ -317,7 +338,7 @@ fn matches(old: &[u8], new: &[u8], sa: &[i32], margin: usize, progress: &mut dyn
                     s += 1;
                 }
                 i += 1;
-                if s * 2 - i as isize > sf * 2 - lenf as isize {
+                if s * 3 - i as isize > sf * 3 - lenf as isize {
                     sf = s;
                     lenf = i;
                 }
@@ -331,7 +352,7 @@ fn matches(old: &[u8], new: &[u8], sa: &[i32], margin: usize, progress: &mut dyn
                     if old[pos - i] == new[scan - i] {
                         s += 1;
                     }
-                    if s * 2 - i as isize > sb * 2 - lenb as isize {
+                    if s * 3 - i as isize > sb * 3 - lenb as isize {
                         sb = s;
                         lenb = i;
                     }
@@ -448,8 +469,8 @@ fn encode_block(layout: &Layout, old: &[u8], new: &[u8], covers: &[Cover], start
         let ins_end = covers.peek().map_or(end, |c| c.new);
         let ins = ins_end - pos;
         layout.insert_len(&mut enc, &mut probs, u32::try_from(ins).unwrap_or(0));
-        for &b in new.get(pos..ins_end).unwrap_or(&[]) {
-            layout.literal(&mut enc, &mut probs, prev, b);
+        for (at, &b) in (pos..).zip(new.get(pos..ins_end).unwrap_or(&[])) {
+            layout.literal(&mut enc, &mut probs, prev, u64::try_from(at).unwrap_or(0), b);
             prev = b;
         }
         pos = ins_end;

@@ -138,6 +138,12 @@ pub struct Params {
     pub align_bits: u8,
     /// Bits of the current source byte that select the difference table (0..=8).
     pub value_bits: u8,
+    /// Low bits of the target position that, with `lit_bits - lit_pos_bits` bits of the previous
+    /// target byte, select the literal table (0..=2, at most `lit_bits`).
+    pub lit_pos_bits: u8,
+    /// Low bits of the source position that, with `value_bits - value_pos_bits` bits of the next
+    /// source byte, select the difference table (0..=2, at most `value_bits`).
+    pub value_pos_bits: u8,
 }
 
 /// Probability slots of one value coder: a 5-bit bit-length tree and two adaptive mantissa bits
@@ -167,6 +173,12 @@ impl Params {
         }
         if self.value_bits > 8 {
             return Err(Error::InvalidHeader("difference context bits"));
+        }
+        if self.lit_pos_bits > 2 || self.lit_pos_bits > self.lit_bits {
+            return Err(Error::InvalidHeader("literal position bits"));
+        }
+        if self.value_pos_bits > 2 || self.value_pos_bits > self.value_bits {
+            return Err(Error::InvalidHeader("difference position bits"));
         }
         Ok(())
     }
@@ -212,7 +224,16 @@ impl Header {
     pub(crate) const EMPTY: Self = Self {
         profile: Profile::Tiny,
         filter: Filter::None,
-        params: Params { block_log2: 0, lit_bits: 0, zero_bits: 0, prev_bits: 0, align_bits: 0, value_bits: 0 },
+        params: Params {
+            block_log2: 0,
+            lit_bits: 0,
+            zero_bits: 0,
+            prev_bits: 0,
+            align_bits: 0,
+            value_bits: 0,
+            lit_pos_bits: 0,
+            value_pos_bits: 0,
+        },
         source_size: 0,
         source_sha256: [0; 32],
         target_size: 0,
@@ -241,8 +262,8 @@ impl Header {
             align_bits,
             value_bits,
             prev_bits,
-            r1,
-            r2,
+            lit_pos_bits,
+            value_pos_bits,
             rest @ ..,
         ] = *h;
         if [m0, m1, m2, m3] != MAGIC {
@@ -256,10 +277,8 @@ impl Header {
         if codec != CODEC_RANGE_V1 {
             return Err(Error::InvalidHeader("codec"));
         }
-        if [r1, r2] != [0; 2] {
-            return Err(Error::InvalidHeader("reserved bytes"));
-        }
-        let params = Params { block_log2, lit_bits, zero_bits, prev_bits, align_bits, value_bits };
+        let params =
+            Params { block_log2, lit_bits, zero_bits, prev_bits, align_bits, value_bits, lit_pos_bits, value_pos_bits };
         params.validate()?;
         if params.probs() > profile.max_probs() {
             return Err(Error::InvalidHeader("model larger than its profile allows"));
@@ -300,8 +319,8 @@ impl Header {
             p.align_bits,
             p.value_bits,
             p.prev_bits,
-            0,
-            0,
+            p.lit_pos_bits,
+            p.value_pos_bits,
         ];
         let parts: [&[u8]; 6] = [
             &head,

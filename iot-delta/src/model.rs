@@ -21,6 +21,8 @@ pub(crate) struct Layout {
     align_mask: u64,
     align_bits: u32,
     val_shift: u32,
+    lit_pos_bits: u8,
+    val_pos_bits: u8,
 }
 
 /// Bits of a value coder's bit-length tree.
@@ -44,13 +46,16 @@ impl Layout {
             cov,
             seek,
             end,
-            lit_shift: 8u32.saturating_sub(u32::from(p.lit_bits)),
+            // the previous byte's share of the literal context; the rest is the position
+            lit_shift: 8u32.saturating_sub(u32::from(p.lit_bits.saturating_sub(p.lit_pos_bits))),
             next_shift: 8u32.saturating_sub(u32::from(p.zero_bits)),
             prev_shift: 8u32.saturating_sub(u32::from(p.prev_bits)),
             prev_at: u32::from(p.zero_bits).saturating_add(u32::from(p.align_bits)).saturating_add(2),
             align_mask: (1u64 << p.align_bits).saturating_sub(1),
             align_bits: u32::from(p.align_bits),
-            val_shift: 8u32.saturating_sub(u32::from(p.value_bits)),
+            val_shift: 8u32.saturating_sub(u32::from(p.value_bits.saturating_sub(p.value_pos_bits))),
+            lit_pos_bits: p.lit_pos_bits,
+            val_pos_bits: p.value_pos_bits,
         }
     }
 
@@ -81,9 +86,12 @@ impl Layout {
         value(c, probs, self.seek, v)
     }
 
-    /// Codes one literal (inserted) byte in the context of the previous target byte.
-    pub(crate) fn literal<C: Coder>(&self, c: &mut C, probs: &mut [u16], prev: u8, byte: u8) -> u8 {
-        let table = self.lit.wrapping_add(usize::from(prev).wrapping_shr(self.lit_shift) << 8);
+    /// Codes one literal (inserted) byte in the context of the previous target byte and of its
+    /// own target position `pos`.
+    pub(crate) fn literal<C: Coder>(&self, c: &mut C, probs: &mut [u16], prev: u8, pos: u64, byte: u8) -> u8 {
+        let at = low_bits(pos, self.lit_pos_bits);
+        let ctx = usize::from(prev).wrapping_shr(self.lit_shift) << self.lit_pos_bits | at;
+        let table = self.lit.wrapping_add(ctx << 8);
         low_byte(tree8(c, probs, table, u32::from(byte)))
     }
 
@@ -115,7 +123,9 @@ impl Layout {
             return 0;
         }
         let _ = cur;
-        let table = self.val.wrapping_add(usize::from(next).wrapping_shr(self.val_shift) << 8);
+        let at = low_bits(pos, self.val_pos_bits);
+        let vctx = usize::from(next).wrapping_shr(self.val_shift) << self.val_pos_bits | at;
+        let table = self.val.wrapping_add(vctx << 8);
         let slot = usize::try_from(pos & 3).unwrap_or(0);
         let prev = last.get(slot).copied().unwrap_or(0);
         let same = bit_at(c, probs, table, u32::from(diff == prev));
@@ -129,6 +139,12 @@ impl Layout {
         }
         d
     }
+}
+
+/// The low `bits` (at most 2) bits of a position.
+#[inline]
+fn low_bits(pos: u64, bits: u8) -> usize {
+    usize::from(pos.to_le_bytes()[0] & !(0xFFu8 << bits))
 }
 
 #[inline]

@@ -69,6 +69,21 @@ fn apply<const P: usize, const B: usize>(
     a.finish()
 }
 
+/// The size targets against the peer numbers of `shared/research/delta.md` (same
+/// pairs): the smallest device-appliable peer patch (bsdiff4, hdiffpatch-lzma, detools
+/// sequential lzma), which `standard` must keep within 0.9x of, and HPatchLite with a 4 KiB
+/// dictionary, which `tiny` must beat.
+fn peers(pair: &str) -> (usize, usize) {
+    match pair {
+        "microbit-micropython" => (6_263, 8_845),
+        "mpy-cross-x86_64" => (5_473, 7_671),
+        "pybricks-movehub" => (5_872, 6_825),
+        "pybricks-primehub" => (20_694, 23_332),
+        "pydantic-core-aarch64" => (361_567, 456_898),
+        _ => panic!("no peer numbers for {pair}"),
+    }
+}
+
 #[test]
 fn vector_pairs_round_trip_in_both_profiles() {
     let Some(dir) = iot_test_vectors::area("delta") else { return };
@@ -88,6 +103,13 @@ fn vector_pairs_round_trip_in_both_profiles() {
             );
             // A patch at least 8x smaller than the image: the differ really matched.
             assert!(patch.len() * 8 < new.len(), "{pair} {profile:?}: {} bytes", patch.len());
+            let (best_peer, hpatchlite) = peers(pair);
+            match profile {
+                Profile::Standard => {
+                    assert!(patch.len() * 10 <= best_peer * 9, "{pair}: {} > 0.9 x {best_peer}", patch.len());
+                }
+                _ => assert!(patch.len() < hpatchlite, "{pair}: {} >= HPatchLite's {hpatchlite}", patch.len()),
+            }
             let mut out = Vec::new();
             if profile == Profile::Tiny {
                 apply::<{ iot_delta::TINY_PROBS }, { iot_delta::TINY_BUF }>(&old, &patch, &mut out, 1500).unwrap();
@@ -284,7 +306,14 @@ fn rejections() {
     let mut bad = patch.clone();
     bad[4] = 2;
     assert_eq!(expect_failure(&old, &bad), Error::UnsupportedVersion(2));
-    for (at, field) in [(5, "profile"), (6, "filter"), (7, "codec"), (15, "reserved bytes"), (96, "ram bytes")] {
+    for (at, field) in [
+        (5, "profile"),
+        (6, "filter"),
+        (7, "codec"),
+        (14, "literal position bits"),
+        (15, "difference position bits"),
+        (96, "ram bytes"),
+    ] {
         let mut bad = patch.clone();
         bad[at] = 0x77;
         assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader(field), "byte {at}");
@@ -292,6 +321,15 @@ fn rejections() {
     let mut bad = patch.clone();
     bad[8] = 30;
     assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader("block size"));
+    // Position bits may not exceed their table's context bits.
+    let mut bad = patch.clone();
+    bad[9] = 1; // lit_bits
+    bad[14] = 2; // lit_pos_bits
+    assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader("literal position bits"));
+    let mut bad = patch.clone();
+    bad[12] = 0; // value_bits
+    bad[15] = 1; // value_pos_bits
+    assert_eq!(expect_failure(&old, &bad), Error::InvalidHeader("difference position bits"));
     let mut big = patch.clone();
     big[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
     assert_eq!(expect_failure(&old, &big), Error::TooLarge);
