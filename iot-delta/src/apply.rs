@@ -488,7 +488,11 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     /// Parses the header, checks capacity and the source; returns an event to report, if any.
     fn start<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<Option<Event>> {
-        let header = Header::parse(self.inbuf.get(..HEADER_LEN).unwrap_or(&[]))?;
+        let raw = self.inbuf.get(..HEADER_LEN).unwrap_or(&[]);
+        let header = Header::parse(raw)?;
+        // `Header::tag` over the bytes as received: a header that parses is canonical (every
+        // byte is a checked field), so this equals `header.tag()` without re-encoding it.
+        let tag = crate::sha::prefix(raw);
         self.s.in_end = 0;
         self.s.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
         #[cfg(not(feature = "filters"))]
@@ -504,7 +508,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         self.w.s.filter = header.filter;
         self.s.header = header;
         self.s.have_header = true;
-        self.s.tag = header.tag();
+        self.s.tag = tag;
         self.s.layout = Some(layout);
         let blocks = header.blocks();
         if let Some(cp) = self.s.resume {
@@ -582,13 +586,14 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     /// Moves chunk bytes of the current block into the input buffer; returns how many.
     fn buffer_input(&mut self, rest: &[u8]) -> usize {
-        if self.s.in_start > 0 {
-            self.inbuf.copy_within(self.s.in_start..self.s.in_end, 0);
+        let left = usize::try_from(self.s.unbuffered).unwrap_or(usize::MAX);
+        // Make room only when the chunk does not fit behind the unread bytes.
+        if self.s.in_start > 0 && BUF.saturating_sub(self.s.in_end) < rest.len().min(left) {
+            shift_to_front(&mut self.inbuf, self.s.in_start, self.s.in_end);
             self.s.in_end = self.s.in_end.saturating_sub(self.s.in_start);
             self.s.in_start = 0;
         }
         let room = BUF.saturating_sub(self.s.in_end);
-        let left = usize::try_from(self.s.unbuffered).unwrap_or(usize::MAX);
         let take = room.min(rest.len()).min(left);
         if let (Some(dst), Some(src)) =
             (self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)), rest.get(..take))
@@ -662,6 +667,24 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         }
         self.s.phase = Phase::Done;
         Ok(Event::Done)
+    }
+}
+
+/// Moves `buf[from..end]` to the front. The copies go low to high in blocks of at most `from`
+/// bytes, so no block overlaps its destination: the applier needs `memcpy` but not `memmove`,
+/// which is 650 bytes of flash on a Cortex-M.
+fn shift_to_front(buf: &mut [u8], from: usize, end: usize) {
+    if from == 0 {
+        return;
+    }
+    let mut at = 0usize;
+    while let Some(src) = at.checked_add(from).filter(|&s| s < end) {
+        let n = from.min(end.saturating_sub(src));
+        let (head, tail) = buf.split_at_mut(src.min(buf.len()));
+        if let (Some(dst), Some(s)) = (head.get_mut(at..at.saturating_add(n)), tail.get(..n)) {
+            dst.copy_from_slice(s);
+        }
+        at = at.saturating_add(n);
     }
 }
 
@@ -900,6 +923,20 @@ mod tests {
         h.source_sha256 = crate::sha::prefix::<32>(&[]);
         h.target_sha256 = crate::sha::prefix::<32>(&[]);
         h.to_bytes()
+    }
+
+    #[test]
+    fn shift_to_front_moves_every_overlap() {
+        for len in [0usize, 1, 5, 64, 128] {
+            for from in 0..=len {
+                for end in from..=len {
+                    let mut buf: [u8; 128] = core::array::from_fn(|i| u8::try_from(i).unwrap_or(0));
+                    let want: [u8; 128] = buf;
+                    shift_to_front(&mut buf, from, end);
+                    assert_eq!(buf[..end - from], want[from..end], "from {from} end {end}");
+                }
+            }
+        }
     }
 
     #[test]

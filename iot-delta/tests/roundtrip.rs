@@ -378,6 +378,9 @@ fn checkpoints_are_checked() {
     let mut a = Box::new(TinyApplier::new());
     let fed = a.feed(&foreign, &mut &o2[..], &mut Vec::new()).unwrap();
     let Event::Checkpoint(cp) = fed.event else { panic!("{fed:?}") };
+    // The applier tags its checkpoints with the header bytes as received; that is the header's
+    // documented tag (a header that parses is canonical).
+    assert_eq!(cp.to_bytes()[1..9], Header::parse(&foreign).unwrap().tag());
 
     let mut b = Box::new(TinyApplier::resume(cp));
     assert_eq!(b.feed(&patch, &mut &old[..], &mut Vec::new()), Err(Error::Checkpoint("belongs to another patch")));
