@@ -260,28 +260,30 @@ mod manifest {
         assert_eq!(code(&out), 0, "{out:?}");
     }
 
+    /// `iot manifest process --key KEY FILE` on slots `slots` and counter `counter` of a device
+    /// of `vendor` and [`CLASS`], with `extra` arguments.
+    fn process_as(d: &Path, key: &str, file: &str, vendor: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "manifest",
+            "process",
+            "--key",
+            key,
+            file,
+            "--slots",
+            "slots",
+            "--counter",
+            "counter",
+            "--vendor-id",
+            vendor,
+            "--class-id",
+            CLASS,
+        ];
+        args.extend_from_slice(extra);
+        iot(d, &args)
+    }
+
     fn process(d: &Path, file: &str, vendor: &str) -> Output {
-        iot(
-            d,
-            &[
-                "manifest",
-                "process",
-                "--key",
-                "p.pem",
-                file,
-                "--slots",
-                "slots",
-                "--counter",
-                "counter",
-                "--vendor-id",
-                vendor,
-                "--class-id",
-                CLASS,
-                "--fetch-dir",
-                ".",
-                "--json",
-            ],
-        )
+        process_as(d, "p.pem", file, vendor, &["--fetch-dir", ".", "--json"])
     }
 
     /// `process --report` writes a signed SUIT report; `report verify` checks it with the device's
@@ -297,19 +299,6 @@ mod manifest {
         let dev_pub = dev.path().join("p.pem");
         let with_report = |vendor: &str, out_file: &str| {
             let mut args = vec![
-                "manifest",
-                "process",
-                "--key",
-                "p.pem",
-                "m1.suit",
-                "--slots",
-                "slots",
-                "--counter",
-                "counter",
-                "--vendor-id",
-                vendor,
-                "--class-id",
-                CLASS,
                 "--fetch-dir",
                 ".",
                 "--json",
@@ -322,7 +311,7 @@ mod manifest {
             ];
             args.push("--report-uri");
             args.push("https://updates.example/m1.suit");
-            iot(d, &args)
+            process_as(d, "p.pem", "m1.suit", vendor, &args)
         };
         assert_eq!(code(&with_report(VENDOR, "ok.report")), 0);
         let out = iot(d, &["manifest", "report", "verify", "--key", dev_pub.to_str().unwrap(), "ok.report", "--json"]);
@@ -466,28 +455,9 @@ mod manifest {
         let out = iot(d, &["manifest", "show", "m.suit", "--json"]);
         assert!(out.stdout.windows(11).any(|w| w == b"use-before\""), "{}", String::from_utf8_lossy(&out.stdout));
         let run = |extra: &[&str]| {
-            let mut args = vec![
-                "manifest",
-                "process",
-                "--key",
-                "p.pem",
-                "m.suit",
-                "--slots",
-                "slots",
-                "--counter",
-                "counter",
-                "--vendor-id",
-                VENDOR,
-                "--class-id",
-                CLASS,
-                "--fetch-dir",
-                ".",
-                "--procedure",
-                "update",
-                "--json",
-            ];
+            let mut args = vec!["--fetch-dir", ".", "--procedure", "update", "--json"];
             args.extend_from_slice(extra);
-            iot(d, &args)
+            process_as(d, "p.pem", "m.suit", VENDOR, &args)
         };
         let all = ["--events-ready", "--battery", "150", "--authorized", "true", "--component-version", "app=1.9.3"];
         for (drop, want) in [
@@ -562,28 +532,12 @@ mod manifest {
         std::fs::copy(v.join("payloads/raw_image.bin"), d.join("example3.bin")).unwrap();
         let key = v.join("keys/suit-examples-p256-public.pem");
         let u3 = v.join("update-management/exampleU3.suit");
-        let out = iot(
+        let out = process_as(
             d,
-            &[
-                "manifest",
-                "process",
-                "--key",
-                key.to_str().unwrap(),
-                u3.to_str().unwrap(),
-                "--slots",
-                "slots",
-                "--counter",
-                "counter",
-                "--vendor-id",
-                VENDOR,
-                "--class-id",
-                CLASS,
-                "--fetch-dir",
-                ".",
-                "--procedure",
-                "update",
-                "--json",
-            ],
+            key.to_str().unwrap(),
+            u3.to_str().unwrap(),
+            VENDOR,
+            &["--fetch-dir", ".", "--procedure", "update", "--json"],
         );
         assert_eq!(code(&out), 0, "{out:?}");
         assert!(d.join("slots/usr.local.bin").is_dir());
@@ -633,28 +587,9 @@ mod manifest {
             let ct = std::fs::read(d.join("fw.bin.enc")).unwrap();
             assert_ne!(&ct[..image.len()], &image[..], "the served file is ciphertext");
             let run = |extra: &[&str]| {
-                let mut args = vec![
-                    "manifest",
-                    "process",
-                    "--key",
-                    "p.pem",
-                    "m.suit",
-                    "--slots",
-                    "slots",
-                    "--counter",
-                    "counter",
-                    "--vendor-id",
-                    VENDOR,
-                    "--class-id",
-                    CLASS,
-                    "--fetch-dir",
-                    ".",
-                    "--procedure",
-                    "update",
-                    "--json",
-                ];
+                let mut args = vec!["--fetch-dir", ".", "--procedure", "update", "--json"];
                 args.extend_from_slice(extra);
-                iot(d, &args)
+                process_as(d, "p.pem", "m.suit", VENDOR, &args)
             };
             for bad in [vec![], vec![flag, wrong]] {
                 let out = run(&bad);
@@ -676,28 +611,12 @@ mod manifest {
             let d = tempfile::tempdir().unwrap();
             std::fs::copy(v.join("trust-domains/example0_dependent.suit"), d.path().join("dependent.suit")).unwrap();
             let m = v.join("trust-domains").join(f);
-            let out = iot(
+            let out = process_as(
                 d.path(),
-                &[
-                    "manifest",
-                    "process",
-                    "--key",
-                    key.to_str().unwrap(),
-                    m.to_str().unwrap(),
-                    "--slots",
-                    "slots",
-                    "--counter",
-                    "counter",
-                    "--vendor-id",
-                    VENDOR,
-                    "--class-id",
-                    CLASS,
-                    "--fetch-dir",
-                    ".",
-                    "--procedure",
-                    "update",
-                    "--json",
-                ],
+                key.to_str().unwrap(),
+                m.to_str().unwrap(),
+                VENDOR,
+                &["--fetch-dir", ".", "--procedure", "update", "--json"],
             );
             assert_eq!(code(&out), 0, "{f}: {out:?}");
             assert_eq!(std::fs::read(d.path().join("slots/00")).unwrap(), b"hello world", "{f}");
@@ -706,30 +625,12 @@ mod manifest {
             let other = v.join("keys/esdh-receiver-p256-public.pem");
             let e = tempfile::tempdir().unwrap();
             std::fs::copy(v.join("trust-domains/example0_dependent.suit"), e.path().join("dependent.suit")).unwrap();
-            let out = iot(
+            let out = process_as(
                 e.path(),
-                &[
-                    "manifest",
-                    "process",
-                    "--key",
-                    key.to_str().unwrap(),
-                    m.to_str().unwrap(),
-                    "--slots",
-                    "slots",
-                    "--counter",
-                    "counter",
-                    "--vendor-id",
-                    VENDOR,
-                    "--class-id",
-                    CLASS,
-                    "--fetch-dir",
-                    ".",
-                    "--procedure",
-                    "update",
-                    "--dependency-key",
-                    other.to_str().unwrap(),
-                    "--json",
-                ],
+                key.to_str().unwrap(),
+                m.to_str().unwrap(),
+                VENDOR,
+                &["--fetch-dir", ".", "--procedure", "update", "--dependency-key", other.to_str().unwrap(), "--json"],
             );
             assert_eq!(code(&out), 1, "{f}: {out:?}");
             assert!(json(&out)["reason"].as_str().unwrap().contains("condition 7"), "{f}: {out:?}");
@@ -767,27 +668,7 @@ mod manifest {
             std::fs::write(d.join("app.json"), app.to_string()).unwrap();
             let out = iot(d, &["manifest", "create", "--spec", "app.json", "--key", "k.pem", "-o", "app.suit"]);
             assert_eq!(code(&out), 0, "{out:?}");
-            let out = iot(
-                d,
-                &[
-                    "manifest",
-                    "process",
-                    "--key",
-                    "p.pem",
-                    "app.suit",
-                    "--slots",
-                    "slots",
-                    "--counter",
-                    "counter",
-                    "--vendor-id",
-                    VENDOR,
-                    "--class-id",
-                    CLASS,
-                    "--fetch-dir",
-                    ".",
-                    "--json",
-                ],
-            );
+            let out = process(d, "app.suit", VENDOR);
             assert_eq!(code(&out), 0, "{n}: {out:?}");
             assert_eq!(std::fs::read(d.join("slots/lib")).unwrap(), vec![0x11; 700]);
             assert_eq!(std::fs::read(d.join("slots/app")).unwrap(), vec![0x22; 900]);
@@ -810,29 +691,7 @@ mod manifest {
         std::fs::write(d.join("spec.json"), spec.to_string()).unwrap();
         assert_eq!(code(&iot(d, &["manifest", "create", "--spec", "spec.json", "--key", "k.pem", "-o", "m.suit"])), 0);
         let run = |procedure: &str| {
-            iot(
-                d,
-                &[
-                    "manifest",
-                    "process",
-                    "--key",
-                    "p.pem",
-                    "m.suit",
-                    "--slots",
-                    "slots",
-                    "--counter",
-                    "counter",
-                    "--vendor-id",
-                    VENDOR,
-                    "--class-id",
-                    CLASS,
-                    "--fetch-dir",
-                    ".",
-                    "--procedure",
-                    procedure,
-                    "--json",
-                ],
-            )
+            process_as(d, "p.pem", "m.suit", VENDOR, &["--fetch-dir", ".", "--procedure", procedure, "--json"])
         };
         assert_eq!(code(&run("update")), 0);
         assert!(d.join("slots/app").exists());
@@ -849,28 +708,12 @@ mod manifest {
         let key = v.join("keys/suit-examples-p256-public.pem");
         let dk = v.join("keys/esdh-receiver-p256-private.pem");
         let m = v.join("firmware-encryption/suit-manifest-es-ecdh-content.suit");
-        let out = iot(
+        let out = process_as(
             d.path(),
-            &[
-                "manifest",
-                "process",
-                "--key",
-                key.to_str().unwrap(),
-                m.to_str().unwrap(),
-                "--slots",
-                "slots",
-                "--counter",
-                "counter",
-                "--vendor-id",
-                VENDOR,
-                "--class-id",
-                CLASS,
-                "--procedure",
-                "update",
-                "--decrypt-key",
-                dk.to_str().unwrap(),
-                "--json",
-            ],
+            key.to_str().unwrap(),
+            m.to_str().unwrap(),
+            VENDOR,
+            &["--procedure", "update", "--decrypt-key", dk.to_str().unwrap(), "--json"],
         );
         assert_eq!(code(&out), 0, "{out:?}");
         let plain = std::fs::read(v.join("payloads/raw_image.bin")).unwrap();
