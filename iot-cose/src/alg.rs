@@ -106,14 +106,15 @@ pub trait CoseAlgorithm: Sized {
     fn write_cose_bytes(&self, out: &mut [u8]);
 }
 
-/// The raw 64-byte encodings of both implemented signature types read and write the same way.
-macro_rules! fixed_64_signature {
-    ($feature:literal, $ty:ty, $alg:expr, $accepts:expr) => {
+/// The raw fixed-length encodings (r || s for ECDSA, R || S for EdDSA) of every implemented
+/// signature type read and write the same way.
+macro_rules! fixed_signature {
+    ($feature:literal, $ty:ty, $len:expr, $alg:expr, $accepts:expr) => {
         #[cfg(feature = $feature)]
         impl CoseAlgorithm for $ty {
             const ALG: Algorithm = $alg;
             const ACCEPTS: &'static [Algorithm] = $accepts;
-            const LEN: usize = 64;
+            const LEN: usize = $len;
             fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
                 Self::from_slice(bytes)
             }
@@ -127,37 +128,7 @@ macro_rules! fixed_64_signature {
     };
 }
 
-fixed_64_signature!("p256", p256::ecdsa::Signature, Algorithm::ES256, &[Algorithm::ES256, Algorithm::ESP256]);
-fixed_64_signature!("ed25519", ed25519::Signature, Algorithm::EDDSA, &[Algorithm::EDDSA, Algorithm::ED25519]);
-
-#[cfg(feature = "p384")]
-impl CoseAlgorithm for p384::ecdsa::Signature {
-    const ALG: Algorithm = Algorithm::ES384;
-    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES384, Algorithm::ESP384];
-    const LEN: usize = 96;
-    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
-        Self::from_slice(bytes)
-    }
-    fn write_cose_bytes(&self, out: &mut [u8]) {
-        let b = self.to_bytes();
-        if let Some(dst) = out.get_mut(..b.len()) {
-            dst.copy_from_slice(&b);
-        }
-    }
-}
-
-#[cfg(feature = "p521")]
-impl CoseAlgorithm for p521::ecdsa::Signature {
-    const ALG: Algorithm = Algorithm::ES512;
-    const ACCEPTS: &'static [Algorithm] = &[Algorithm::ES512, Algorithm::ESP512];
-    const LEN: usize = 132;
-    fn from_cose_bytes(bytes: &[u8]) -> Result<Self, signature::Error> {
-        Self::from_slice(bytes)
-    }
-    fn write_cose_bytes(&self, out: &mut [u8]) {
-        let b = self.to_bytes();
-        if let Some(dst) = out.get_mut(..b.len()) {
-            dst.copy_from_slice(&b);
-        }
-    }
-}
+fixed_signature!("p256", p256::ecdsa::Signature, 64, Algorithm::ES256, &[Algorithm::ES256, Algorithm::ESP256]);
+fixed_signature!("ed25519", ed25519::Signature, 64, Algorithm::EDDSA, &[Algorithm::EDDSA, Algorithm::ED25519]);
+fixed_signature!("p384", p384::ecdsa::Signature, 96, Algorithm::ES384, &[Algorithm::ES384, Algorithm::ESP384]);
+fixed_signature!("p521", p521::ecdsa::Signature, 132, Algorithm::ES512, &[Algorithm::ES512, Algorithm::ESP512]);

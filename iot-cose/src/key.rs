@@ -286,6 +286,23 @@ impl PublicKey {
     }
 }
 
+/// An EC2 public COSE_Key: kty, the optional kid, crv, x and y; `extra` counts the optional
+/// entries (kid, and the private d the caller writes after).
+#[cfg(any(feature = "p256", feature = "p384", feature = "p521"))]
+fn write_ec2(
+    e: &mut Encoder<&mut Vec<u8>>,
+    extra: usize,
+    kid: Option<&[u8]>,
+    crv: i64,
+    x: Option<&[u8]>,
+    y: Option<&[u8]>,
+) {
+    let (x, y) = (x.unwrap_or_default(), y.unwrap_or_default());
+    let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
+    write_kid_alg(e, kid, None);
+    let _ = e.int(kl::CRV).and_then(|e| e.int(crv)?.int(kl::X)?.bytes(x)?.int(kl::Y)?.bytes(y));
+}
+
 fn encode_public(key: &PublicKey, kid: Option<&[u8]>, d: Option<&[u8]>, v: &mut Vec<u8>) {
     let extra = usize::from(kid.is_some()).saturating_add(usize::from(d.is_some()));
     let mut e = Encoder::new(v);
@@ -293,29 +310,17 @@ fn encode_public(key: &PublicKey, kid: Option<&[u8]>, d: Option<&[u8]>, v: &mut 
         #[cfg(feature = "p256")]
         PublicKey::P256(k) => {
             let pt = k.to_sec1_point(false);
-            let (x, y) =
-                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
-            let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
-            write_kid_alg(&mut e, kid, None);
-            let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P256)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
+            write_ec2(&mut e, extra, kid, kl::CRV_P256, pt.x().map(|x| &x[..]), pt.y().map(|y| &y[..]));
         }
         #[cfg(feature = "p384")]
         PublicKey::P384(k) => {
             let pt = k.to_sec1_point(false);
-            let (x, y) =
-                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
-            let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
-            write_kid_alg(&mut e, kid, None);
-            let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P384)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
+            write_ec2(&mut e, extra, kid, kl::CRV_P384, pt.x().map(|x| &x[..]), pt.y().map(|y| &y[..]));
         }
         #[cfg(feature = "p521")]
         PublicKey::P521(k) => {
             let pt = k.to_sec1_point(false);
-            let (x, y) =
-                (pt.x().map(|x| x.to_vec()).unwrap_or_default(), pt.y().map(|y| y.to_vec()).unwrap_or_default());
-            let _ = e.map(4usize.saturating_add(extra)).and_then(|e| e.int(kl::KTY)?.int(kl::KTY_EC2));
-            write_kid_alg(&mut e, kid, None);
-            let _ = e.int(kl::CRV).and_then(|e| e.int(kl::CRV_P521)?.int(kl::X)?.bytes(&x)?.int(kl::Y)?.bytes(&y));
+            write_ec2(&mut e, extra, kid, kl::CRV_P521, pt.x().map(|x| &x[..]), pt.y().map(|y| &y[..]));
         }
         #[cfg(feature = "ed25519")]
         PublicKey::Ed25519(k) => {
