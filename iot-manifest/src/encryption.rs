@@ -358,23 +358,9 @@ impl<'a> EncryptionInfo<'a> {
             return Err(bad("protected header too long"));
         }
         let (mut alg, mut iv) = (None, None);
-        if !protected.is_empty() {
-            let mut p = Decoder::new(protected);
-            headers(&mut p, |label, v| match label {
-                1 => {
-                    alg = Some(v.int()?);
-                    Ok(true)
-                }
-                5 => {
-                    iv = Some(v.bytes()?);
-                    Ok(true)
-                }
-                6 => Err(unsupported("Partial IV", 6)),
-                _ => Ok(false),
-            })?;
-            p.finish()?;
-        }
-        headers(&mut d, |label, v| match label {
+        // alg (1) and IV (5) in either bucket, not both (a repeat within one bucket is refused by
+        // `headers`); Partial IV (6) is not supported.
+        let mut take = |label: i64, v: &mut Decoder<'a>| match label {
             1 | 5 if (label == 1 && alg.is_some()) || (label == 5 && iv.is_some()) => {
                 Err(bad("alg or IV in both header buckets"))
             }
@@ -388,7 +374,13 @@ impl<'a> EncryptionInfo<'a> {
             }
             6 => Err(unsupported("Partial IV", 6)),
             _ => Ok(false),
-        })?;
+        };
+        if !protected.is_empty() {
+            let mut p = Decoder::new(protected);
+            headers(&mut p, &mut take)?;
+            p.finish()?;
+        }
+        headers(&mut d, &mut take)?;
         let algorithm = ContentAlgorithm::from_cose(alg.ok_or(bad("encryption info without alg"))?)?;
         let iv = iv.ok_or(bad("encryption info without IV"))?;
         if iv.len() != algorithm.iv_len() {

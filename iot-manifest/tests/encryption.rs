@@ -161,6 +161,36 @@ fn malformed_encryption_infos_are_refused() {
     let mut attached = good.clone();
     attached[at] = 0x40;
     assert!(matches!(EncryptionInfo::decode(&attached), Err(Error::Malformed { .. })));
+    // The protected bucket is `43 a1 01 01` (alg A128GCM), the unprotected one `a1 05 4c ...`
+    // (the IV). alg again in the unprotected bucket, the IV moved into the protected bucket
+    // beside an unprotected one, and a Partial IV are each refused.
+    assert_eq!(good[3..10], [0x43, 0xa1, 0x01, 0x01, 0xa1, 0x05, 0x4c]);
+    let mut alg_twice = good[..7].to_vec();
+    alg_twice.extend_from_slice(&[0xa2, 0x01, 0x01]);
+    alg_twice.extend_from_slice(&good[8..]);
+    assert!(
+        matches!(
+            EncryptionInfo::decode(&alg_twice),
+            Err(Error::Malformed { what: "alg or IV in both header buckets" })
+        ),
+        "alg_twice"
+    );
+    let iv = &good[10..22];
+    let mut iv_twice = vec![0xd8, 0x60, 0x84, 0x51, 0xa2, 0x01, 0x01, 0x05, 0x4c];
+    iv_twice.extend_from_slice(iv);
+    iv_twice.extend_from_slice(&good[7..]);
+    assert!(
+        matches!(EncryptionInfo::decode(&iv_twice), Err(Error::Malformed { what: "alg or IV in both header buckets" })),
+        "iv_twice"
+    );
+    let mut partial = good[..7].to_vec();
+    partial.extend_from_slice(&[0xa2, 0x06, 0x41, 0x00]);
+    partial.extend_from_slice(&good[8..]);
+    assert!(
+        matches!(EncryptionInfo::decode(&partial), Err(Error::Unsupported { code: 6, .. })),
+        "{:?}",
+        EncryptionInfo::decode(&partial).err()
+    );
 }
 
 /// Feeds fixed bytes in order to `encrypt`'s randomness.
