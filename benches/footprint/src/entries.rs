@@ -283,32 +283,24 @@ pub fn attest_evidence_sign_es256_rustcrypto(
     app: &[u8],
     out: &mut [u8],
 ) -> usize {
-    use iot_attest::{MeasuredBoot, Measurement, Psa};
     let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
-    let comps = [
-        Measurement::of("BL2", "1.4.0", [0xf1; 32], black_box(bl)),
-        Measurement::of("app", "2.0.0", [0xf1; 32], black_box(app)),
-    ];
-    let mut log: MeasuredBoot<'_, 4> = MeasuredBoot::new();
-    for m in comps {
-        if log.record(m).is_err() {
-            return 0;
-        }
-    }
-    let mut instance = [1u8; 33];
-    instance[1..].copy_from_slice(log.register());
-    let psa = Psa::new(black_box(nonce), &instance, &ATTEST_IMPLEMENTATION_ID, 1, 0x3000, &comps);
-    iot_attest::sign_into(&psa, &sk, None, out).unwrap_or(0)
+    attest_evidence(&sk, nonce, bl, app, out)
 }
 
 /// Attestation evidence (the entry): as [`attest_evidence_sign_es256_rustcrypto`], signed
 /// by the P256-Cortex-M4 assembly (`iot_cose::cortex_m4`) with the device's RNG.
 #[unsafe(no_mangle)]
 pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
-    use iot_attest::{MeasuredBoot, Measurement, Psa};
     let Ok(sk) = iot_cose::cortex_m4::SigningKey::from_bytes(black_box(key), ProbeRng(black_box(7))) else {
         return 0;
     };
+    attest_evidence(&sk, nonce, bl, app, out)
+}
+
+/// The attestation entries' body: measure two images into a measured-boot log, write a PSA token
+/// with the verifier's nonce and both components, and sign it with `sk` into `out`.
+fn attest_evidence<S: iot_cose::CoseSigner>(sk: &S, nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
+    use iot_attest::{MeasuredBoot, Measurement, Psa};
     let comps = [
         Measurement::of("BL2", "1.4.0", [0xf1; 32], black_box(bl)),
         Measurement::of("app", "2.0.0", [0xf1; 32], black_box(app)),
@@ -322,7 +314,7 @@ pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: 
     let mut instance = [1u8; 33];
     instance[1..].copy_from_slice(log.register());
     let psa = Psa::new(black_box(nonce), &instance, &ATTEST_IMPLEMENTATION_ID, 1, 0x3000, &comps);
-    iot_attest::sign_into(&psa, &sk, None, out).unwrap_or(0)
+    iot_attest::sign_into(&psa, sk, None, out).unwrap_or(0)
 }
 
 /// Floor for signed evidence: a bare p256 ECDSA signature (SHA-256 inside) over a message.
