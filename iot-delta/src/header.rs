@@ -80,9 +80,9 @@ pub enum Filter {
     None,
     /// ARM Thumb-2 `BL` (32-bit branch with link) targets made absolute.
     Thumb2,
-    /// AArch64 `BL` targets made absolute.
+    /// AArch64 `BL` targets and `ADRP` pages made absolute.
     Aarch64,
-    /// x86 `CALL rel32` (`E8`) targets made absolute.
+    /// x86 `CALL rel32` (`E8`) and `JMP rel32` (`E9`) targets made absolute.
     X86,
 }
 
