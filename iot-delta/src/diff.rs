@@ -78,7 +78,8 @@ pub struct Progress {
 /// Makes a patch that turns `old` into `new`.
 ///
 /// Memory: the source's suffix array (4 bytes per source byte) plus both images and the
-/// patch; about `5 * old + 2 * new` in all, against bsdiff's `17 * old`.
+/// patch; about `5 * old + 2 * new` in all, against bsdiff's `17 * old`. While an executable
+/// filter is tried, filtered copies of both images add `old + new`.
 ///
 /// # Errors
 /// [`Error::TooLarge`] for images over 2 GiB - 1, [`Error::InvalidOption`] for a bad block size.
@@ -166,10 +167,14 @@ fn diff_filtered(
     threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(Params, Vec<Vec<u8>>)> {
-    let (mut fold, mut fnew) = (old.to_vec(), new.to_vec());
-    crate::filter::run(filter, &mut fold, 0, true);
-    crate::filter::run(filter, &mut fnew, 0, true);
-    let (old, new) = (&fold[..], &fnew[..]);
+    // A filter works on copies; `none` matches the images as they are.
+    let filtered = |image: &[u8]| {
+        let mut copy = image.to_vec();
+        crate::filter::run(filter, &mut copy, 0, true);
+        copy
+    };
+    let copies = (filter != Filter::None).then(|| (filtered(old), filtered(new)));
+    let (old, new) = copies.as_ref().map_or((old, new), |(o, n)| (&o[..], &n[..]));
     let old_len = u64::try_from(old.len()).map_err(|_| Error::TooLarge)?;
     progress(Progress { stage: Stage::SuffixArray, done: 0, total: old_len });
     let sa = suffix_array(old);
