@@ -225,8 +225,9 @@ enum Op {
 }
 
 /// The streaming patch applier. `PROBS` is the number of 16-bit model slots and `BUF` the size
-/// of each of its three buffers (patch input, source cache, target output; at least 128, and a multiple of 64 so that filtered output flushes in whole chunks). Use
-/// [`TinyApplier`] or [`StandardApplier`] unless you size it yourself.
+/// of each of its three buffers (patch input, source cache, target output; at least 128, and a
+/// multiple of 64 so that filtered output flushes in whole chunks). Use [`TinyApplier`] or
+/// [`StandardApplier`] unless you size it yourself.
 ///
 /// ```
 /// use iot_delta::{Event, SliceTarget, StandardApplier};
