@@ -2,10 +2,13 @@
 # Builds the footprint probe for a Cortex-M4F (thumbv7em-none-eabihf) and prints, per device entry
 # point, one line:  footprint <entry> flash=<bytes> ram=<bytes> stack=<bytes|unknown>
 #
-# flash = .text + .rodata + .data (what goes into flash), ram = .data + .bss (static RAM).
+# flash = .text + .rodata + .data (what goes into flash), ram = .data + .bss (static RAM), both
+# from a build that exports the entry alone (see the loop below).
 # stack = peak stack of one call, measured by running the entry on an emulated Cortex-M4F (QEMU
 # mps2-an386) with valid input (which must verify) and tampered input (which must not); see
-# src/bin/qemu.rs. Without qemu-system-arm (or with FOOTPRINT_NO_QEMU=1) it prints stack=unknown.
+# src/bin/qemu.rs. That binary holds every entry, so LTO inlines across all of them there: adding
+# manifest_process_es256_m4 moved manifest_verify_es256_m4's stack from 3,080 to 3,560 bytes.
+# Without qemu-system-arm (or with FOOTPRINT_NO_QEMU=1) it prints stack=unknown.
 # Entries that need a heap (../footprint-alloc) also print heap=<peak bytes allocated by the call>.
 # Toolchain: Debian's rustc-web + rust-web-src (rustc 1.96 with library sources, so -Zbuild-std
 # works offline) and binutils-arm-none-eabi; installed here when missing.
@@ -13,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 TARGET=thumbv7em-none-eabihf
-ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_es256_m4 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_verify_es256_m4 manifest_process_es256 manifest_report_sign_es256
+ENTRIES=(cose_sign1_verify_es256 cose_sign1_verify_es256_m4 cose_sign1_verify_eddsa cose_mac0_verify manifest_verify_es256 manifest_verify_es256_m4 manifest_process_es256 manifest_process_es256_m4 manifest_report_sign_es256
          delta_apply_tiny delta_apply_standard attest_evidence_sign_es256 attest_evidence_sign_es256_rustcrypto identity_csr_sign_es256 identity_validate_chain_es256 identity_sealed_open baseline_p256_verify baseline_ed25519_verify baseline_hmac_sha256 baseline_p256_sign)
 
 need=()
@@ -35,20 +38,18 @@ export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 # included, is measured with it.
 SIZE_FLAGS='--cfg sha2_backend_soft="compact"'
 export RUSTFLAGS="$SIZE_FLAGS"
-cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-  --target "$TARGET" >&2
-# The firmware-encryption entries and the filtered delta applier come from a second build with
-# iot-manifest's `encryption` and iot-delta's `filters`.
+# The firmware-encryption entries and the filtered delta applier are built with iot-manifest's
+# `encryption` and iot-delta's `filters`; the other entries as a device without them builds them
+# (the encryption feature adds the encryption-info parser and the decrypting write/copy to every
+# manifest path).
 ENC_ENTRIES=(manifest_decrypt_a128kw_a128gcm delta_apply_tiny_filters)
-cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-  --target "$TARGET" --target-dir target/enc --features encryption,delta-filters >&2
-
+ENC_FEATURES=encryption,delta-filters
 # Stack: run every entry on the emulated Cortex-M4F.
 declare -A STACK=()
 if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
   RUSTFLAGS="$SIZE_FLAGS -C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
     cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-    --target "$TARGET" --target-dir target/qemu --features qemu,encryption,delta-filters --bin qemu >&2
+    --target "$TARGET" --target-dir target/qemu --features qemu,$ENC_FEATURES --bin qemu >&2
   QEMU_OUT=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
     -semihosting-config enable=on,target=native -kernel target/qemu/$TARGET/release/qemu)
   echo "$QEMU_OUT" >&2
@@ -56,20 +57,24 @@ if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
   while read -r _ name bytes _; do STACK[$name]=$bytes; done < <(grep '^stack ' <<<"$QEMU_OUT")
 fi
 
-LIB=target/$TARGET/release/libiot_footprint.a
+# Flash and static RAM: each entry from its own build, in which it is the only exported symbol
+# (FOOTPRINT_SOLO, see build.rs), as a firmware that holds only that path would build it. Linking
+# every entry out of one library overstated each: LTO's inlining and the machine outliner then
+# serve all entries at once, and the 8-, 16- and 32-byte constant pools hold every entry's
+# constants (up to 2.4 KB more for the manifest paths). Only the probe crate rebuilds per entry.
 OUT=target/$TARGET/footprint
 mkdir -p "$OUT"
-for e in "${ENTRIES[@]}"; do
-  arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "$LIB" -o "$OUT/$e.elf"
+measure() {
+  local e=$1 features=$2
+  FOOTPRINT_SOLO=$e cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
+    --target "$TARGET" --target-dir target/solo --features "$features" >&2
+  arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "target/solo/$TARGET/release/libiot_footprint.a" -o "$OUT/$e.elf"
   # Berkeley format: text (code + rodata), data, bss
   read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
   echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=${STACK[$e]:-unknown}"
-done
-for e in "${ENC_ENTRIES[@]}"; do
-  arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "target/enc/$TARGET/release/libiot_footprint.a" -o "$OUT/$e.elf"
-  read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
-  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=${STACK[$e]:-unknown}"
-done
+}
+for e in "${ENTRIES[@]}"; do measure "$e" ""; done
+for e in "${ENC_ENTRIES[@]}"; do measure "$e" "$ENC_FEATURES"; done
 
 # The device paths that need a heap (iot-twin): ../footprint-alloc, core + alloc, a 64 KiB arena
 # that is not counted in ram=; heap= is the allocator's high-water mark during the call on QEMU.

@@ -4,7 +4,7 @@ use core::hint::black_box;
 use iot_cose::{CoseMac0, CoseSign1, HmacKey};
 
 /// COSE_Sign1 ES256: decode the message and the SEC1 key, verify (Sig_structure streamed).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "cose_sign1_verify_es256"), unsafe(no_mangle))]
 pub fn cose_sign1_verify_es256(msg: &[u8], sec1_key: &[u8], aad: &[u8]) -> bool {
     let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
     CoseSign1::decode(black_box(msg)).and_then(|m| m.verify(&key, aad)).is_ok()
@@ -12,7 +12,7 @@ pub fn cose_sign1_verify_es256(msg: &[u8], sec1_key: &[u8], aad: &[u8]) -> bool 
 
 /// COSE_Sign1 ES256 as [`cose_sign1_verify_es256`], verified by the P256-Cortex-M4 assembly
 /// (`iot_cose::cortex_m4`) instead of RustCrypto `p256`.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "cose_sign1_verify_es256_m4"), unsafe(no_mangle))]
 pub fn cose_sign1_verify_es256_m4(msg: &[u8], sec1_key: &[u8], aad: &[u8]) -> bool {
     let Ok(key) = iot_cose::cortex_m4::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
     CoseSign1::decode(black_box(msg)).and_then(|m| m.verify(&key, aad)).is_ok()
@@ -43,20 +43,20 @@ impl rand_core06::RngCore for ProbeRng {
 impl rand_core06::CryptoRng for ProbeRng {}
 
 /// COSE_Sign1 EdDSA (Ed25519).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "cose_sign1_verify_eddsa"), unsafe(no_mangle))]
 pub fn cose_sign1_verify_eddsa(msg: &[u8], key: &[u8; 32], aad: &[u8]) -> bool {
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(black_box(key)) else { return false };
     CoseSign1::decode(black_box(msg)).and_then(|m| m.verify(&key, aad)).is_ok()
 }
 
 /// COSE_Mac0 with HMAC-SHA-256 (256/256 and 256/64).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "cose_mac0_verify"), unsafe(no_mangle))]
 pub fn cose_mac0_verify(msg: &[u8], key: &[u8], aad: &[u8]) -> bool {
     CoseMac0::decode(black_box(msg)).and_then(|m| m.verify(&HmacKey::new(black_box(key)), aad)).is_ok()
 }
 
 /// Floor for ES256: p256 verify of a message (SHA-256 inside) from a SEC1 key and r||s.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "baseline_p256_verify"), unsafe(no_mangle))]
 pub fn baseline_p256_verify(msg: &[u8], sec1_key: &[u8], sig: &[u8]) -> bool {
     use signature::Verifier as _;
     let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
@@ -65,7 +65,7 @@ pub fn baseline_p256_verify(msg: &[u8], sec1_key: &[u8], sig: &[u8]) -> bool {
 }
 
 /// Floor for EdDSA: ed25519-dalek verify.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "baseline_ed25519_verify"), unsafe(no_mangle))]
 pub fn baseline_ed25519_verify(msg: &[u8], key: &[u8; 32], sig: &[u8; 64]) -> bool {
     use signature::Verifier as _;
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(black_box(key)) else { return false };
@@ -73,7 +73,7 @@ pub fn baseline_ed25519_verify(msg: &[u8], key: &[u8; 32], sig: &[u8; 64]) -> bo
 }
 
 /// Floor for Mac0: HMAC-SHA-256 over a message, compared in constant time.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "baseline_hmac_sha256"), unsafe(no_mangle))]
 pub fn baseline_hmac_sha256(msg: &[u8], key: &[u8], tag: &[u8]) -> bool {
     use hmac::{KeyInit as _, Mac as _};
     let Ok(mut m) = hmac::Hmac::<sha2::Sha256>::new_from_slice(black_box(key)) else { return false };
@@ -88,7 +88,7 @@ pub const MANIFEST_CLASS: [u8; 16] = [0x14; 16];
 
 /// SUIT: decode the envelope and the SEC1 key, authenticate (ES256 over the detached digest, SHA-256
 /// of the manifest), decode and check the manifest. Returns the sequence number, or `u64::MAX`.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_verify_es256"), unsafe(no_mangle))]
 pub fn manifest_verify_es256(envelope: &[u8], sec1_key: &[u8]) -> u64 {
     use iot_manifest::{Envelope, Sign1Key};
     let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return u64::MAX };
@@ -98,7 +98,7 @@ pub fn manifest_verify_es256(envelope: &[u8], sec1_key: &[u8]) -> u64 {
 }
 
 /// SUIT authentication as [`manifest_verify_es256`], with the P256-Cortex-M4 verifier.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_verify_es256_m4"), unsafe(no_mangle))]
 pub fn manifest_verify_es256_m4(envelope: &[u8], sec1_key: &[u8]) -> u64 {
     use iot_manifest::{Envelope, Sign1Key};
     let Ok(key) = iot_cose::cortex_m4::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return u64::MAX };
@@ -157,12 +157,23 @@ impl iot_manifest::Platform for OneSlot<'_> {
 /// SUIT: everything in [`manifest_verify_es256`], then the update procedure (integrated payload
 /// written into `slot`, image-match, counter check and advance) and the boot procedure (validate,
 /// invoke) with a one-slot platform.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_process_es256"), unsafe(no_mangle))]
 pub fn manifest_process_es256(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8], counter: &mut u64) -> bool {
-    use iot_manifest::{Envelope, MemoryCounter, Processor, Sign1Key};
     let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
+    process_with(&iot_manifest::Sign1Key(key), envelope, slot, counter)
+}
+
+/// SUIT processing as [`manifest_process_es256`], with the P256-Cortex-M4 verifier.
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_process_es256_m4"), unsafe(no_mangle))]
+pub fn manifest_process_es256_m4(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8], counter: &mut u64) -> bool {
+    let Ok(key) = iot_cose::cortex_m4::VerifyingKey::from_sec1_bytes(black_box(sec1_key)) else { return false };
+    process_with(&iot_manifest::Sign1Key(key), envelope, slot, counter)
+}
+
+fn process_with(key: &impl iot_manifest::Authenticator, envelope: &[u8], slot: &mut [u8], counter: &mut u64) -> bool {
+    use iot_manifest::{Envelope, MemoryCounter, Processor};
     let Ok(env) = Envelope::decode(black_box(envelope)) else { return false };
-    let Ok(v) = env.authenticate(&Sign1Key(key)) else { return false };
+    let Ok(v) = env.authenticate(key) else { return false };
     let mut device = OneSlot { buf: slot, len: 0, booted: false };
     let mut c = MemoryCounter(*counter);
     let ok = Processor::<_, 2>::new(&mut device).update(&v, &mut c).is_ok()
@@ -174,7 +185,7 @@ pub fn manifest_process_es256(envelope: &[u8], sec1_key: &[u8], slot: &mut [u8],
 
 /// SUIT report: a failed run's records (kept by a fixed-size recorder) written as a SUIT_Report
 /// and signed ES256 by the device key into `out`; returns the signed length (0 on error).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_report_sign_es256"), unsafe(no_mangle))]
 pub fn manifest_report_sign_es256(key: &[u8; 32], digest: &[u8; 32], out: &mut [u8]) -> usize {
     use iot_manifest::report::{Recorder, sign_report, write_report};
     use iot_manifest::{Error, Outcome, Record, Section, SuitDigest};
@@ -196,7 +207,7 @@ pub fn manifest_report_sign_es256(key: &[u8; 32], digest: &[u8; 32], out: &mut [
 /// unwrapped with the device's KEK, and `ciphertext` (tag last) decrypted in 64-byte chunks into
 /// `out`, as the processor streams a decrypting write or copy; true only when the tag matched.
 #[cfg(feature = "encryption")]
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "manifest_decrypt_a128kw_a128gcm"), unsafe(no_mangle))]
 pub fn manifest_decrypt_a128kw_a128gcm(info: &[u8], kek: &[u8; 16], ciphertext: &[u8], out: &mut [u8]) -> bool {
     use iot_manifest::encryption::{EncryptionInfo, unwrap_aes_kw};
     let Ok(info) = EncryptionInfo::decode(black_box(info)) else { return false };
@@ -245,7 +256,7 @@ static mut TINY: iot_delta::TinyApplier = iot_delta::TinyApplier::new();
 static mut STANDARD: iot_delta::StandardApplier = iot_delta::StandardApplier::new();
 
 /// Delta, `tiny` profile: the applier (model, buffers, state) is a static, so `ram` is its size.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "delta_apply_tiny"), unsafe(no_mangle))]
 pub fn delta_apply_tiny(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
     // SAFETY: single-threaded probe; the only reference to TINY lives for this call.
     let applier = unsafe { &mut *core::ptr::addr_of_mut!(TINY) };
@@ -254,7 +265,7 @@ pub fn delta_apply_tiny(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool 
 
 /// Delta, `tiny` profile, in the build with the `filters` feature: applies a patch made with the
 /// Thumb-2 filter (measured from the second build; without the feature it refuses such a patch).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "delta_apply_tiny_filters"), unsafe(no_mangle))]
 pub fn delta_apply_tiny_filters(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
     // SAFETY: as above; the probe calls one entry at a time.
     let applier = unsafe { &mut *core::ptr::addr_of_mut!(TINY) };
@@ -262,7 +273,7 @@ pub fn delta_apply_tiny_filters(patch: &[u8], source: &[u8], target: &mut [u8]) 
 }
 
 /// Delta, `standard` profile (64 KiB model).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "delta_apply_standard"), unsafe(no_mangle))]
 pub fn delta_apply_standard(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
     // SAFETY: as above, for STANDARD.
     let applier = unsafe { &mut *core::ptr::addr_of_mut!(STANDARD) };
@@ -275,7 +286,7 @@ pub const ATTEST_IMPLEMENTATION_ID: [u8; 32] = [0x11; 32];
 /// Attestation: measure a bootloader and an application into a measured-boot log, write a PSA
 /// token (RFC 9783) carrying the verifier's nonce and both components, and sign it ES256 into
 /// `out`. Returns the token length, 0 on any error (e.g. a nonce of the wrong size).
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "attest_evidence_sign_es256_rustcrypto"), unsafe(no_mangle))]
 pub fn attest_evidence_sign_es256_rustcrypto(
     key: &[u8; 32],
     nonce: &[u8],
@@ -289,7 +300,7 @@ pub fn attest_evidence_sign_es256_rustcrypto(
 
 /// Attestation evidence (the issue's entry): as [`attest_evidence_sign_es256_rustcrypto`], signed
 /// by the P256-Cortex-M4 assembly (`iot_cose::cortex_m4`) with the device's RNG.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "attest_evidence_sign_es256"), unsafe(no_mangle))]
 pub fn attest_evidence_sign_es256(key: &[u8; 32], nonce: &[u8], bl: &[u8], app: &[u8], out: &mut [u8]) -> usize {
     let Ok(sk) = iot_cose::cortex_m4::SigningKey::from_bytes(black_box(key), ProbeRng(black_box(7))) else {
         return 0;
@@ -318,7 +329,7 @@ fn attest_evidence<S: iot_cose::CoseSigner>(sk: &S, nonce: &[u8], bl: &[u8], app
 }
 
 /// Floor for signed evidence: a bare p256 ECDSA signature (SHA-256 inside) over a message.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "baseline_p256_sign"), unsafe(no_mangle))]
 pub fn baseline_p256_sign(key: &[u8; 32], msg: &[u8], out: &mut [u8; 64]) -> bool {
     let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return false };
     let sig: p256::ecdsa::Signature = signature::Signer::sign(&sk, black_box(msg));
@@ -328,7 +339,7 @@ pub fn baseline_p256_sign(key: &[u8; 32], msg: &[u8], out: &mut [u8; 64]) -> boo
 
 /// Device identity: the device's PKCS#10 CSR (subject serialNumber + CN, P-256 SPKI) written into a
 /// caller buffer and signed by its key; no allocator.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "identity_csr_sign_es256"), unsafe(no_mangle))]
 pub fn identity_csr_sign_es256(key: &[u8; 32], serial: &str, out: &mut [u8]) -> usize {
     use iot_identity::issue::{Subject, write_csr};
     let Ok(sk) = p256::ecdsa::SigningKey::from_slice(black_box(key)) else { return 0 };
@@ -337,7 +348,7 @@ pub fn identity_csr_sign_es256(key: &[u8; 32], serial: &str, out: &mut [u8]) -> 
 
 /// Device identity: validate a server or peer chain (leaf, one intermediate, one anchor) under the
 /// DevID profile at a given time; no allocator.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "identity_validate_chain_es256"), unsafe(no_mangle))]
 pub fn identity_validate_chain_es256(leaf: &[u8], int: &[u8], anchor: &[u8], now: i64) -> bool {
     use iot_identity::{Certificate, Options, Profile, Time, validate};
     let (Ok(l), Ok(i), Ok(a)) =
@@ -350,7 +361,7 @@ pub fn identity_validate_chain_es256(leaf: &[u8], int: &[u8], anchor: &[u8], now
 
 /// Device identity: open a sealed credential (a 32-byte key sealed with XChaCha20-Poly1305 under an
 /// HKDF-SHA-256 key from the hardware-unique secret, label and version) in its own buffer.
-#[unsafe(no_mangle)]
+#[cfg_attr(any(not(footprint_solo), footprint_entry = "identity_sealed_open"), unsafe(no_mangle))]
 pub fn identity_sealed_open(huk: &[u8; 32], version: u32, blob: &mut [u8]) -> usize {
     use iot_identity::seal::Sealer;
     let Ok(sealer) = Sealer::new(black_box(huk)) else { return 0 };

@@ -143,14 +143,21 @@ fn main() -> ! {
         report("manifest_verify_es256_m4", &|| fp::manifest_verify_es256_m4(ENVELOPE, es_pub.as_bytes()) == 1, &|| {
             fp::manifest_verify_es256_m4(&tampered[..len], es_pub.as_bytes()) != u64::MAX
         });
-    let run = |env: &[u8], start: u64| {
-        let mut slot = [0u8; 256];
-        let mut counter = start;
-        let ok = fp::manifest_process_es256(env, es_pub.as_bytes(), &mut slot, &mut counter);
-        ok && counter == 1 && slot[199] == 199
-    };
-    // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a tampered envelope.
-    all &= report("manifest_process_es256", &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
+    type Process = fn(&[u8], &[u8], &mut [u8], &mut u64) -> bool;
+    for (name, process) in [
+        ("manifest_process_es256", fp::manifest_process_es256 as Process),
+        ("manifest_process_es256_m4", fp::manifest_process_es256_m4 as Process),
+    ] {
+        let run = |env: &[u8], start: u64| {
+            let mut slot = [0u8; 256];
+            let mut counter = start;
+            let ok = process(env, es_pub.as_bytes(), &mut slot, &mut counter);
+            ok && counter == 1 && slot[199] == 199
+        };
+        // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a
+        // tampered envelope.
+        all &= report(name, &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
+    }
 
     #[cfg(feature = "encryption")]
     {
