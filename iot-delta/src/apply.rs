@@ -436,8 +436,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                     let dst =
                         self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)).ok_or(Error::Failed)?;
                     dst.copy_from_slice(rest.get(..take).unwrap_or(&[]));
-                    self.s.in_end = self.s.in_end.saturating_add(take);
-                    used = used.saturating_add(take);
+                    // in_end + take <= HEADER_LEN and used + take <= chunk.len(): no wrap.
+                    self.s.in_end = self.s.in_end.wrapping_add(take);
+                    used = used.wrapping_add(take);
                     if self.s.in_end < HEADER_LEN {
                         return Ok(Fed { consumed: used, event: Event::NeedMore });
                     }
@@ -456,9 +457,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                         if let Some(slot) = self.s.lenbuf.get_mut(usize::from(self.s.len_fill)) {
                             *slot = *b;
                         }
-                        self.s.len_fill = self.s.len_fill.saturating_add(1);
+                        self.s.len_fill = self.s.len_fill.wrapping_add(1); // < 4
                     }
-                    used = used.saturating_add(take);
+                    used = used.wrapping_add(take); // <= chunk.len()
                     self.advance_patch(take);
                     if self.s.len_fill == 4 {
                         self.begin_block()?;
@@ -466,7 +467,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                 }
                 Phase::BlockData => {
                     let take = self.buffer_input(rest);
-                    used = used.saturating_add(take);
+                    used = used.wrapping_add(take); // <= chunk.len()
                     if let Some(event) = self.decode(source, target)? {
                         return Ok(Fed { consumed: used, event });
                     }
@@ -478,24 +479,22 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         }
     }
 
-    /// The header, or [`Error::Failed`] before it was read (not reachable from `feed`).
-    fn header_read(&self) -> Result<Header> {
-        if self.s.have_header { Ok(self.s.header) } else { Err(Error::Failed) }
-    }
-
     fn advance_patch(&mut self, n: usize) {
-        self.s.patch_pos = self.s.patch_pos.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+        // Counts bytes actually fed: cannot reach 2^64.
+        self.s.patch_pos = self.s.patch_pos.wrapping_add(u64::try_from(n).unwrap_or(0));
     }
 
     /// Parses the header, checks capacity and the source; returns an event to report, if any.
     fn start<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<Option<Event>> {
         let raw = self.inbuf.get(..HEADER_LEN).unwrap_or(&[]);
-        let header = Header::parse(raw)?;
+        // Parsed into place (`header()` shows it only once `have_header` is set).
+        self.s.header = Header::parse(raw)?;
         // `Header::tag` over the bytes as received: a header that parses is canonical (every
         // byte is a checked field), so this equals `header.tag()` without re-encoding it.
-        let tag = crate::sha::prefix(raw);
+        self.s.tag = crate::sha::prefix(raw);
         self.s.in_end = 0;
         self.s.patch_pos = u64::try_from(HEADER_LEN).unwrap_or(0);
+        let header = &self.s.header;
         #[cfg(not(feature = "filters"))]
         if header.filter != Filter::None {
             return Err(Error::UnsupportedFilter(header.filter));
@@ -504,13 +503,12 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         if layout.len() > PROBS {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
-        self.verify_source(&header, source)?;
-        self.w.s.sha = Sha256::new();
         self.w.s.filter = header.filter;
-        self.s.header = header;
+        self.verify_source(source)?;
+        self.w.s.sha.reset();
         self.s.have_header = true;
-        self.s.tag = tag;
         self.s.layout = Some(layout);
+        let header = &self.s.header;
         let blocks = header.blocks();
         if let Some(cp) = self.s.resume {
             if cp.tag != self.s.tag {
@@ -544,34 +542,38 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         }
     }
 
-    fn verify_source<S: Source + ?Sized>(&mut self, header: &Header, source: &mut S) -> Result<()> {
+    fn verify_source<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<()> {
+        let header = &self.s.header;
         let size = source.len();
         if size != header.source_size {
             return Err(Error::SourceSize { expected: header.source_size, actual: size });
         }
-        let mut sha = Sha256::new();
+        // The target's hasher serves here first (`start` resets it afterwards).
+        let sha = &mut self.w.s.sha;
+        sha.reset();
         let mut off = 0u64;
         while off < size {
             let n = usize::try_from((size.saturating_sub(off)).min(u64::try_from(BUF).unwrap_or(0))).unwrap_or(0);
             let buf = self.w.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
             source.read(off, buf).map_err(|_| Error::SourceRead { offset: off })?;
             sha.update(buf);
-            off = off.saturating_add(u64::try_from(n).unwrap_or(0));
+            off = off.wrapping_add(u64::try_from(n).unwrap_or(0)); // <= size
         }
         self.w.s.src_len = 0;
         if bool::from(sha.finish().ct_eq(&header.source_sha256)) { Ok(()) } else { Err(Error::SourceDigest) }
     }
 
     fn begin_block(&mut self) -> Result<()> {
-        let header = self.header_read()?;
-        let layout = self.s.layout.ok_or(Error::Failed)?;
+        // BlockLen comes only after `start` stored the header (as for `decode` and `complete`).
+        let (block_size, target_size) = (self.s.header.params.block_size(), self.s.header.target_size);
+        let layout = self.s.layout.as_ref().ok_or(Error::Failed)?;
         let coded = u32::from_le_bytes(self.s.lenbuf);
         self.s.len_fill = 0;
         if usize::try_from(coded).unwrap_or(usize::MAX) < rc::INIT_BYTES {
             return Err(Error::Corrupt("block shorter than the coder's start"));
         }
         self.s.unbuffered = u64::from(coded);
-        self.w.s.block_end = self.w.s.target_pos.saturating_add(header.params.block_size()).min(header.target_size);
+        self.w.s.block_end = self.w.s.target_pos.saturating_add(block_size).min(target_size);
         layout.reset(&mut self.w.probs);
         self.s.started = false;
         self.w.s.op = Op::InsertLen;
@@ -591,7 +593,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         // Make room only when the chunk does not fit behind the unread bytes.
         if self.s.in_start > 0 && BUF.saturating_sub(self.s.in_end) < rest.len().min(left) {
             shift_to_front(&mut self.inbuf, self.s.in_start, self.s.in_end);
-            self.s.in_end = self.s.in_end.saturating_sub(self.s.in_start);
+            self.s.in_end = self.s.in_end.wrapping_sub(self.s.in_start); // in_start <= in_end
             self.s.in_start = 0;
         }
         let room = BUF.saturating_sub(self.s.in_end);
@@ -602,7 +604,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             dst.copy_from_slice(src);
         }
         self.s.in_end = self.s.in_end.saturating_add(take);
-        self.s.unbuffered = self.s.unbuffered.saturating_sub(u64::try_from(take).unwrap_or(0));
+        self.s.unbuffered = self.s.unbuffered.wrapping_sub(u64::try_from(take).unwrap_or(0)); // take <= left
         self.advance_patch(take);
         take
     }
@@ -613,8 +615,10 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<Option<Event>> {
-        let header = self.header_read()?;
-        let layout = self.s.layout.ok_or(Error::Failed)?;
+        // BlockData comes only after `start` stored the header; borrowed, not copied (a copy of
+        // its 100 bytes cost flash on every call).
+        let header = &self.s.header;
+        let layout = self.s.layout.as_ref().ok_or(Error::Failed)?;
         let all_in = self.s.unbuffered == 0;
         let input = self.inbuf.get(self.s.in_start..self.s.in_end).unwrap_or(&[]);
         if !self.s.started && input.len() < rc::INIT_BYTES && !all_in {
@@ -631,7 +635,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             if !all_in && input.len().saturating_sub(pos) < STEP_BYTES {
                 break;
             }
-            if let Err(e) = self.w.step(&mut dec, &layout, &header, all_in, source, target) {
+            if let Err(e) = self.w.step(&mut dec, layout, header, all_in, source, target) {
                 err = Some(e);
                 break;
             }
@@ -651,9 +655,10 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         if !all_in || self.s.in_start != self.s.in_end {
             return Err(Error::Corrupt("block longer than its instructions"));
         }
+        let blocks = header.blocks();
         self.w.flush(target)?;
-        self.s.block = self.s.block.saturating_add(1);
-        if self.s.block >= header.blocks() {
+        self.s.block = self.s.block.wrapping_add(1); // < blocks
+        if self.s.block >= blocks {
             return self.complete().map(Some);
         }
         self.s.phase = Phase::BlockLen;
@@ -661,9 +666,8 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     fn complete(&mut self) -> Result<Event> {
-        let header = self.header_read()?;
-        let digest = core::mem::replace(&mut self.w.s.sha, Sha256::new()).finish();
-        if !bool::from(digest.ct_eq(&header.target_sha256)) {
+        let digest = self.w.s.sha.finish();
+        if !bool::from(digest.ct_eq(&self.s.header.target_sha256)) {
             return Err(Error::TargetDigest);
         }
         self.s.phase = Phase::Done;
@@ -752,7 +756,10 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<()> {
-        let left = self.s.block_end.saturating_sub(self.s.target_pos);
+        // Invariants this relies on: target_pos <= block_end (every insert and copy length is
+        // checked against `left`), and opos < source_size inside a copy (checked against the
+        // source size when the copy starts); so the position arithmetic below cannot wrap.
+        let left = self.s.block_end.wrapping_sub(self.s.target_pos);
         match self.s.op {
             Op::InsertLen => {
                 let n = layout.insert_len(dec, &mut self.probs, 0);
@@ -771,7 +778,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                         break;
                     }
                 }
-                let left = self.s.block_end.saturating_sub(self.s.target_pos);
+                let left = self.s.block_end.wrapping_sub(self.s.target_pos);
                 self.s.op = if n > 0 { Op::Insert(n) } else { Self::after_insert(left) };
             }
             Op::Seek => {
@@ -809,7 +816,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
                         0,
                     );
                     self.emit(cur.wrapping_add(d), target)?;
-                    self.s.opos = self.s.opos.saturating_add(1);
+                    self.s.opos = self.s.opos.wrapping_add(1);
                     n = n.saturating_sub(1);
                     if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
                         break;
@@ -833,8 +840,9 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         if let Some(slot) = self.outbuf.get_mut(self.s.out_len) {
             *slot = b;
         }
-        self.s.out_len = self.s.out_len.saturating_add(1);
-        self.s.target_pos = self.s.target_pos.saturating_add(1);
+        // out_len < BUF here, and target_pos < block_end (see `step`).
+        self.s.out_len = self.s.out_len.wrapping_add(1);
+        self.s.target_pos = self.s.target_pos.wrapping_add(1);
         self.s.prev = b;
         Ok(())
     }
@@ -843,7 +851,8 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         if self.s.out_len == 0 {
             return Ok(());
         }
-        let at = self.s.target_pos.saturating_sub(u64::try_from(self.s.out_len).unwrap_or(0));
+        // The buffered bytes are the last out_len of the target_pos written.
+        let at = self.s.target_pos.wrapping_sub(u64::try_from(self.s.out_len).unwrap_or(0));
         let data = self.outbuf.get_mut(..self.s.out_len).unwrap_or(&mut []);
         // Flushes happen when the buffer (a multiple of the filter chunk) is full, or at a block
         // end, so `at` is a chunk boundary and the data ends at one or at the end of the image.
@@ -872,7 +881,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             None => 0,
         };
         let cur = self.source_byte(pos, size, source)?;
-        let next_pos = pos.saturating_add(1);
+        let next_pos = pos.wrapping_add(1); // pos < size
         let next = if next_pos < size { self.source_byte(next_pos, size, source)? } else { 0 };
         Ok((before, cur, next))
     }
@@ -889,7 +898,8 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         // Filtering costs per byte read; copies in a filtered patch jump around, so read less.
         // 256 bytes measured best on the AArch64 pair (128 and 1,024 were slower).
         let window = if self.s.filter() == Filter::None { BUF } else { BUF.min(256) };
-        let n = usize::try_from(size.saturating_sub(base).min(u64::try_from(window).unwrap_or(0))).unwrap_or(0);
+        // base <= pos < size
+        let n = usize::try_from(size.wrapping_sub(base).min(u64::try_from(window).unwrap_or(0))).unwrap_or(0);
         let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
         source.read(base, buf).map_err(|_| Error::SourceRead { offset: base })?;
         crate::filter::run(self.s.filter(), buf, base, true);

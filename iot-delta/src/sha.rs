@@ -20,6 +20,13 @@ impl Sha256 {
         Self { state: H0, len: 0, buf: [0; 64], fill: 0 }
     }
 
+    /// Starts over, in place.
+    pub(crate) fn reset(&mut self) {
+        self.state = H0;
+        self.len = 0;
+        self.fill = 0;
+    }
+
     /// A placeholder with an all-zero state (so a `static` applier lands in `.bss`); replaced
     /// by [`Self::new`] or [`Self::restore`] before any use.
     pub(crate) const fn zeroed() -> Self {
@@ -65,7 +72,9 @@ impl Sha256 {
         self.fill = rem.len();
     }
 
-    pub(crate) fn finish(mut self) -> [u8; 32] {
+    /// The digest. Finishes in place (no copy of the state on the device); the hasher is spent
+    /// afterwards until [`Self::reset`].
+    pub(crate) fn finish(&mut self) -> [u8; 32] {
         let bits = self.len.wrapping_mul(8);
         let mut pad = [0u8; 72];
         pad[0] = 0x80;
