@@ -278,8 +278,9 @@ struct Control {
     phase: Phase,
     lenbuf: [u8; 4],
     len_fill: u8,
-    block: u64,
-    unbuffered: u64,
+    block: u32,
+    /// Coded bytes of the current block not yet buffered (a block length is a u32).
+    unbuffered: u32,
     rc: DecState,
     started: bool,
     patch_pos: u64,
@@ -369,8 +370,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     /// Target bytes written and hashed so far.
     #[must_use]
+    #[expect(clippy::as_conversions, reason = "u32 to u64 widens; `u64::from` is not const")]
     pub const fn target_written(&self) -> u64 {
-        self.w.s.target_pos
+        self.w.s.target_pos as u64
     }
 
     /// Whether the target is complete and verified.
@@ -504,6 +506,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
         self.w.s.filter = header.filter;
+        self.w.s.src_size = pos32(header.source_size);
         self.verify_source(source)?;
         self.w.s.sha.reset();
         self.s.have_header = true;
@@ -517,9 +520,10 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             if u64::from(cp.block) >= blocks || cp.patch_offset < self.s.patch_pos {
                 return Err(Error::Checkpoint("outside the patch"));
             }
+            // cp.block < blocks, so `at` < target_size <= MAX_IMAGE
             let at = u64::from(cp.block).saturating_mul(header.params.block_size());
-            self.s.block = u64::from(cp.block);
-            self.w.s.target_pos = at;
+            self.s.block = cp.block;
+            self.w.s.target_pos = pos32(at);
             self.w.s.sha = Sha256::restore(cp.sha, at);
             self.s.patch_pos = cp.patch_offset;
             self.s.phase = Phase::BlockLen;
@@ -534,12 +538,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
 
     fn checkpoint(&self) -> Checkpoint {
         let sha = self.w.s.sha.save().map(|(s, _)| s).unwrap_or_default();
-        Checkpoint {
-            tag: self.s.tag,
-            block: u32::try_from(self.s.block).unwrap_or(u32::MAX),
-            patch_offset: self.s.patch_pos,
-            sha,
-        }
+        Checkpoint { tag: self.s.tag, block: self.s.block, patch_offset: self.s.patch_pos, sha }
     }
 
     fn verify_source<S: Source + ?Sized>(&mut self, source: &mut S) -> Result<()> {
@@ -572,8 +571,8 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         if usize::try_from(coded).unwrap_or(usize::MAX) < rc::INIT_BYTES {
             return Err(Error::Corrupt("block shorter than the coder's start"));
         }
-        self.s.unbuffered = u64::from(coded);
-        self.w.s.block_end = self.w.s.target_pos.saturating_add(block_size).min(target_size);
+        self.s.unbuffered = coded;
+        self.w.s.block_end = pos32(u64::from(self.w.s.target_pos).saturating_add(block_size).min(target_size));
         layout.reset(&mut self.w.probs);
         self.s.started = false;
         self.w.s.op = Op::InsertLen;
@@ -604,7 +603,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             dst.copy_from_slice(src);
         }
         self.s.in_end = self.s.in_end.saturating_add(take);
-        self.s.unbuffered = self.s.unbuffered.wrapping_sub(u64::try_from(take).unwrap_or(0)); // take <= left
+        self.s.unbuffered = self.s.unbuffered.wrapping_sub(u32::try_from(take).unwrap_or(0)); // take <= left
         self.advance_patch(take);
         take
     }
@@ -635,7 +634,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             if !all_in && input.len().saturating_sub(pos) < STEP_BYTES {
                 break;
             }
-            if let Err(e) = self.w.step(&mut dec, layout, header, all_in, source, target) {
+            if let Err(e) = self.w.step(&mut dec, layout, all_in, source, target) {
                 err = Some(e);
                 break;
             }
@@ -658,7 +657,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         let blocks = header.blocks();
         self.w.flush(target)?;
         self.s.block = self.s.block.wrapping_add(1); // < blocks
-        if self.s.block >= blocks {
+        if u64::from(self.s.block) >= blocks {
             return self.complete().map(Some);
         }
         self.s.phase = Phase::BlockLen;
@@ -694,6 +693,16 @@ fn shift_to_front(buf: &mut [u8], from: usize, end: usize) {
 }
 
 /// The decoding state that steps mutate while the input buffer is borrowed.
+/// A position inside the source or target image. `Header::parse` refuses images over
+/// [`MAX_IMAGE`](crate::MAX_IMAGE) (2^31 - 1 bytes), so a position, and the sum of two, fits in
+/// 32 bits: the applier's hot arithmetic stays single-word on a 32-bit core.
+type Pos = u32;
+
+/// `v` as a [`Pos`]; callers pass values bounded by an image size.
+fn pos32(v: u64) -> Pos {
+    Pos::try_from(v).unwrap_or(Pos::MAX)
+}
+
 #[derive(Debug)]
 struct Work<const PROBS: usize, const BUF: usize> {
     probs: [u16; PROBS],
@@ -706,13 +715,15 @@ struct Work<const PROBS: usize, const BUF: usize> {
 /// model's byte history and the target hash.
 #[derive(Debug, Clone)]
 struct Position {
-    src_base: u64,
+    src_base: Pos,
     src_len: usize,
     out_len: usize,
-    block_end: u64,
+    block_end: Pos,
     op: Op,
-    target_pos: u64,
-    opos: u64,
+    target_pos: Pos,
+    opos: Pos,
+    /// The source size (the header's, which `Header::parse` bounds by `MAX_IMAGE`).
+    src_size: Pos,
     hist: u32,
     last: [u8; 4],
     prev: u8,
@@ -737,6 +748,7 @@ impl Position {
         op: Op::InsertLen,
         target_pos: 0,
         opos: 0,
+        src_size: 0,
         hist: 0,
         last: [0; 4],
         prev: 0,
@@ -751,7 +763,6 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         &mut self,
         dec: &mut Decoder<'_>,
         layout: &Layout,
-        header: &Header,
         all_in: bool,
         source: &mut S,
         target: &mut T,
@@ -763,7 +774,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         match self.s.op {
             Op::InsertLen => {
                 let n = layout.insert_len(dec, &mut self.probs, 0);
-                if u64::from(n) > left {
+                if n > left {
                     return Err(Error::Corrupt("insert past the end of the block"));
                 }
                 self.s.op = if n > 0 { Op::Insert(n) } else { Self::after_insert(left) };
@@ -771,7 +782,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             Op::Insert(mut n) => {
                 // A run of literals while the buffered input covers the worst case of each.
                 loop {
-                    let b = layout.literal(dec, &mut self.probs, self.s.prev, self.s.target_pos, 0);
+                    let b = layout.literal(dec, &mut self.probs, self.s.prev, u64::from(self.s.target_pos), 0);
                     self.emit(b, target)?;
                     n = n.saturating_sub(1);
                     if n == 0 || !(all_in || dec.available() >= BYTE_STEP) || dec.overrun() {
@@ -784,32 +795,33 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             Op::Seek => {
                 let z = layout.seek(dec, &mut self.probs, 0);
                 let delta = i64::from(z >> 1) ^ 0i64.wrapping_sub(i64::from(z & 1));
-                let pos = i64::try_from(self.s.opos).unwrap_or(i64::MAX).checked_add(delta);
-                match pos.and_then(|p| u64::try_from(p).ok()) {
-                    Some(p) if p < header.source_size => self.s.opos = p,
+                let pos = i64::from(self.s.opos).checked_add(delta);
+                match pos.and_then(|p| Pos::try_from(p).ok()) {
+                    Some(p) if p < self.s.src_size => self.s.opos = p,
                     _ => return Err(Error::Corrupt("seek outside the source")),
                 }
                 self.s.op = Op::CoverLen;
             }
             Op::CoverLen => {
                 let n = layout.cover_len(dec, &mut self.probs, 0).saturating_add(1);
-                if u64::from(n) > left {
+                if n > left {
                     return Err(Error::Corrupt("copy past the end of the block"));
                 }
-                if self.s.opos.saturating_add(u64::from(n)) > header.source_size {
+                // opos < src_size since the seek
+                if n > self.s.src_size.wrapping_sub(self.s.opos) {
                     return Err(Error::Corrupt("copy past the end of the source"));
                 }
                 self.s.op = Op::Cover(n);
             }
             Op::Cover(mut n) => {
                 loop {
-                    let (before, cur, next) = self.source_window(self.s.opos, header.source_size, source)?;
+                    let (before, cur, next) = self.source_window(self.s.opos, self.s.src_size, source)?;
                     let d = layout.diff(
                         dec,
                         &mut self.probs,
                         &mut self.s.hist,
                         &mut self.s.last,
-                        self.s.opos,
+                        u64::from(self.s.opos),
                         before,
                         cur,
                         next,
@@ -829,7 +841,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
     }
 
     /// After inserted bytes: a copy follows unless the block is complete.
-    const fn after_insert(left: u64) -> Op {
+    const fn after_insert(left: Pos) -> Op {
         if left == 0 { Op::InsertLen } else { Op::Seek }
     }
 
@@ -852,10 +864,11 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
             return Ok(());
         }
         // The buffered bytes are the last out_len of the target_pos written.
-        let at = self.s.target_pos.wrapping_sub(u64::try_from(self.s.out_len).unwrap_or(0));
+        let at = self.s.target_pos.wrapping_sub(Pos::try_from(self.s.out_len).unwrap_or(0));
         let data = self.outbuf.get_mut(..self.s.out_len).unwrap_or(&mut []);
         // Flushes happen when the buffer (a multiple of the filter chunk) is full, or at a block
         // end, so `at` is a chunk boundary and the data ends at one or at the end of the image.
+        let at = u64::from(at);
         crate::filter::run(self.s.filter(), data, at, false);
         let data = &*data;
         target.write(at, data).map_err(|_| Error::TargetWrite { offset: at })?;
@@ -867,7 +880,7 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
     /// The source bytes before, at and after `pos` (0 outside the image), from the cache when
     /// it holds all three.
     #[inline]
-    fn source_window<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<(u8, u8, u8)> {
+    fn source_window<S: Source + ?Sized>(&mut self, pos: Pos, size: Pos, source: &mut S) -> Result<(u8, u8, u8)> {
         if let Some(rel) = pos.checked_sub(self.s.src_base).and_then(|r| usize::try_from(r).ok()) {
             let end = rel.wrapping_add(2);
             if rel >= 1 && end <= self.s.src_len {
@@ -886,9 +899,9 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         Ok((before, cur, next))
     }
 
-    fn source_byte<S: Source + ?Sized>(&mut self, pos: u64, size: u64, source: &mut S) -> Result<u8> {
+    fn source_byte<S: Source + ?Sized>(&mut self, pos: Pos, size: Pos, source: &mut S) -> Result<u8> {
         let rel = pos.wrapping_sub(self.s.src_base);
-        if rel < u64::try_from(self.s.src_len).unwrap_or(0) {
+        if rel < Pos::try_from(self.s.src_len).unwrap_or(0) {
             if let Some(b) = self.srcbuf.get(usize::try_from(rel).unwrap_or(usize::MAX)) {
                 return Ok(*b);
             }
@@ -899,10 +912,11 @@ impl<const PROBS: usize, const BUF: usize> Work<PROBS, BUF> {
         // 256 bytes measured best on the AArch64 pair (128 and 1,024 were slower).
         let window = if self.s.filter() == Filter::None { BUF } else { BUF.min(256) };
         // base <= pos < size
-        let n = usize::try_from(size.wrapping_sub(base).min(u64::try_from(window).unwrap_or(0))).unwrap_or(0);
+        let n = usize::try_from(size.wrapping_sub(base)).unwrap_or(usize::MAX).min(window);
         let buf = self.srcbuf.get_mut(..n).ok_or(Error::Failed)?;
-        source.read(base, buf).map_err(|_| Error::SourceRead { offset: base })?;
-        crate::filter::run(self.s.filter(), buf, base, true);
+        let at = u64::from(base);
+        source.read(at, buf).map_err(|_| Error::SourceRead { offset: at })?;
+        crate::filter::run(self.s.filter(), buf, at, true);
         self.s.src_base = base;
         self.s.src_len = n;
         let rel = usize::try_from(pos.wrapping_sub(base)).unwrap_or(usize::MAX);

@@ -11,7 +11,7 @@ use crate::header::Filter;
 /// writes of a filtered patch are aligned to it.
 pub(crate) const CHUNK: usize = 64;
 /// `CHUNK - 1`, to round an image offset down to a chunk boundary.
-pub(crate) const CHUNK_MASK: u64 = 63;
+pub(crate) const CHUNK_MASK: u32 = 63;
 
 /// Without the `filters` feature only [`Filter::None`] reaches here (the applier refuses the
 /// others first), and nothing is rewritten.
