@@ -501,7 +501,8 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         if header.filter != Filter::None {
             return Err(Error::UnsupportedFilter(header.filter));
         }
-        let layout = Layout::new(&header.params);
+        // Built in place; `decode` and `begin_block` borrow it.
+        let layout = self.s.layout.insert(Layout::new(&header.params));
         if layout.len() > PROBS {
             return Err(Error::ModelTooLarge { needed: layout.len(), available: PROBS });
         }
@@ -510,7 +511,6 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         self.verify_source(source)?;
         self.w.s.sha.reset();
         self.s.have_header = true;
-        self.s.layout = Some(layout);
         let header = &self.s.header;
         let blocks = header.blocks();
         if let Some(cp) = self.s.resume {

@@ -75,13 +75,14 @@ impl Sha256 {
     /// The digest. Finishes in place (no copy of the state on the device); the hasher is spent
     /// afterwards until [`Self::reset`].
     pub(crate) fn finish(&mut self) -> [u8; 32] {
-        let bits = self.len.wrapping_mul(8);
-        let mut pad = [0u8; 72];
-        pad[0] = 0x80;
-        let padlen = if self.fill < 56 { 56usize.wrapping_sub(self.fill) } else { 120usize.wrapping_sub(self.fill) };
         let len = self.len;
-        self.update(pad.get(..padlen).unwrap_or(&[]));
-        self.update(&bits.to_be_bytes());
+        // Padding a byte at a time: at most 64 calls once per digest, and no padding buffer in
+        // the device's flash or stack.
+        self.update(&[0x80]);
+        while self.fill != 56 {
+            self.update(&[0]);
+        }
+        self.update(&len.wrapping_mul(8).to_be_bytes());
         self.len = len;
         let mut out = [0u8; 32];
         for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
