@@ -31,13 +31,16 @@ const LEN_BITS: u32 = 5;
 impl Layout {
     /// The layout of validated params.
     pub(crate) fn new(p: &Params) -> Self {
+        // `p` is validated (every bit count at most 8, position bits at most the bits they are
+        // part of), so no table offset or shift below can overflow: wrapping operations are
+        // exact here and keep the device code free of saturation checks.
         let lit = 0usize;
-        let zero = lit.saturating_add(256 << p.lit_bits);
-        let val = zero.saturating_add(4 << p.zero_bits.saturating_add(p.align_bits).saturating_add(p.prev_bits));
-        let ins = val.saturating_add(256 << p.value_bits);
-        let cov = ins.saturating_add(VALUE_CODER_PROBS);
-        let seek = cov.saturating_add(VALUE_CODER_PROBS);
-        let end = seek.saturating_add(VALUE_CODER_PROBS);
+        let zero = lit.wrapping_add(256 << p.lit_bits);
+        let val = zero.wrapping_add(4 << p.zero_bits.wrapping_add(p.align_bits).wrapping_add(p.prev_bits));
+        let ins = val.wrapping_add(256 << p.value_bits);
+        let cov = ins.wrapping_add(VALUE_CODER_PROBS);
+        let seek = cov.wrapping_add(VALUE_CODER_PROBS);
+        let end = seek.wrapping_add(VALUE_CODER_PROBS);
         Self {
             lit,
             zero,
@@ -47,13 +50,13 @@ impl Layout {
             seek,
             end,
             // the previous byte's share of the literal context; the rest is the position
-            lit_shift: 8u32.saturating_sub(u32::from(p.lit_bits.saturating_sub(p.lit_pos_bits))),
-            next_shift: 8u32.saturating_sub(u32::from(p.zero_bits)),
-            prev_shift: 8u32.saturating_sub(u32::from(p.prev_bits)),
-            prev_at: u32::from(p.zero_bits).saturating_add(u32::from(p.align_bits)).saturating_add(2),
-            align_mask: (1u64 << p.align_bits).saturating_sub(1),
+            lit_shift: 8u32.wrapping_sub(u32::from(p.lit_bits.wrapping_sub(p.lit_pos_bits))),
+            next_shift: 8u32.wrapping_sub(u32::from(p.zero_bits)),
+            prev_shift: 8u32.wrapping_sub(u32::from(p.prev_bits)),
+            prev_at: u32::from(p.zero_bits).wrapping_add(u32::from(p.align_bits)).wrapping_add(2),
+            align_mask: (1u64 << p.align_bits).wrapping_sub(1),
             align_bits: u32::from(p.align_bits),
-            val_shift: 8u32.saturating_sub(u32::from(p.value_bits.saturating_sub(p.value_pos_bits))),
+            val_shift: 8u32.wrapping_sub(u32::from(p.value_bits.wrapping_sub(p.value_pos_bits))),
             lit_pos_bits: p.lit_pos_bits,
             val_pos_bits: p.value_pos_bits,
         }
