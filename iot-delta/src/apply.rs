@@ -513,18 +513,18 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         self.s.have_header = true;
         let header = &self.s.header;
         let blocks = header.blocks();
-        if let Some(cp) = self.s.resume {
+        if let Some(cp) = &self.s.resume {
             if cp.tag != self.s.tag {
                 return Err(Error::Checkpoint("belongs to another patch"));
             }
             if u64::from(cp.block) >= blocks || cp.patch_offset < self.s.patch_pos {
                 return Err(Error::Checkpoint("outside the patch"));
             }
-            // cp.block < blocks, so `at` < target_size <= MAX_IMAGE
-            let at = u64::from(cp.block).saturating_mul(header.params.block_size());
+            // cp.block < blocks, so `at` < target_size <= MAX_IMAGE: no wrap
+            let at = u64::from(cp.block).wrapping_mul(header.params.block_size());
             self.s.block = cp.block;
             self.w.s.target_pos = pos32(at);
-            self.w.s.sha = Sha256::restore(cp.sha, at);
+            self.w.s.sha.restore(&cp.sha, at);
             self.s.patch_pos = cp.patch_offset;
             self.s.phase = Phase::BlockLen;
             return Ok(Some(Event::SkipTo(cp.patch_offset)));

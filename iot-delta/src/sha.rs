@@ -33,9 +33,11 @@ impl Sha256 {
         Self { state: [0; 8], len: 0, buf: [0; 64], fill: 0 }
     }
 
-    /// Restores a state saved by [`Self::save`].
-    pub(crate) const fn restore(state: [u32; 8], len: u64) -> Self {
-        Self { state, len, buf: [0; 64], fill: 0 }
+    /// Restores a state saved by [`Self::save`], in place.
+    pub(crate) const fn restore(&mut self, state: &[u32; 8], len: u64) {
+        self.state = *state;
+        self.len = len;
+        self.fill = 0;
     }
 
     /// The chaining state, or `None` when bytes are buffered (not at a 64-byte boundary).
@@ -125,7 +127,8 @@ mod tests {
         let mut h = Sha256::new();
         h.update(&data[..640]);
         let (state, len) = h.save().unwrap();
-        let mut r = Sha256::restore(state, len);
+        let mut r = Sha256::zeroed();
+        r.restore(&state, len);
         r.update(&data[640..]);
         assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(data).as_slice());
         let mut odd = Sha256::new();
