@@ -433,10 +433,10 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                     return Err(Error::TrailingData);
                 }
                 Phase::Header => {
-                    let want = HEADER_LEN.saturating_sub(self.s.in_end);
+                    let want = HEADER_LEN.wrapping_sub(self.s.in_end); // in_end < HEADER_LEN here
                     let take = want.min(rest.len());
                     let dst =
-                        self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)).ok_or(Error::Failed)?;
+                        self.inbuf.get_mut(self.s.in_end..self.s.in_end.wrapping_add(take)).ok_or(Error::Failed)?;
                     dst.copy_from_slice(rest.get(..take).unwrap_or(&[]));
                     // in_end + take <= HEADER_LEN and used + take <= chunk.len(): no wrap.
                     self.s.in_end = self.s.in_end.wrapping_add(take);
@@ -453,7 +453,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
                     if rest.is_empty() {
                         return Ok(Fed { consumed: used, event: Event::NeedMore });
                     }
-                    let need = 4usize.saturating_sub(usize::from(self.s.len_fill));
+                    let need = 4usize.wrapping_sub(usize::from(self.s.len_fill)); // len_fill < 4 here
                     let take = need.min(rest.len());
                     for b in rest.get(..take).unwrap_or(&[]) {
                         if let Some(slot) = self.s.lenbuf.get_mut(usize::from(self.s.len_fill)) {
@@ -587,22 +587,25 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     /// Moves chunk bytes of the current block into the input buffer; returns how many.
+    // Called once per fed chunk; kept out of line, which measured 46 B smaller on thumbv7em.
+    #[inline(never)]
     fn buffer_input(&mut self, rest: &[u8]) -> usize {
+        // in_start <= in_end <= BUF and take <= room: the index arithmetic cannot wrap.
         let left = usize::try_from(self.s.unbuffered).unwrap_or(usize::MAX);
         // Make room only when the chunk does not fit behind the unread bytes.
-        if self.s.in_start > 0 && BUF.saturating_sub(self.s.in_end) < rest.len().min(left) {
+        if self.s.in_start > 0 && BUF.wrapping_sub(self.s.in_end) < rest.len().min(left) {
             shift_to_front(&mut self.inbuf, self.s.in_start, self.s.in_end);
             self.s.in_end = self.s.in_end.wrapping_sub(self.s.in_start); // in_start <= in_end
             self.s.in_start = 0;
         }
-        let room = BUF.saturating_sub(self.s.in_end);
+        let room = BUF.wrapping_sub(self.s.in_end);
         let take = room.min(rest.len()).min(left);
         if let (Some(dst), Some(src)) =
-            (self.inbuf.get_mut(self.s.in_end..self.s.in_end.saturating_add(take)), rest.get(..take))
+            (self.inbuf.get_mut(self.s.in_end..self.s.in_end.wrapping_add(take)), rest.get(..take))
         {
             dst.copy_from_slice(src);
         }
-        self.s.in_end = self.s.in_end.saturating_add(take);
+        self.s.in_end = self.s.in_end.wrapping_add(take);
         self.s.unbuffered = self.s.unbuffered.wrapping_sub(u32::try_from(take).unwrap_or(0)); // take <= left
         self.advance_patch(take);
         take
