@@ -279,6 +279,8 @@ struct Control {
     lenbuf: [u8; 4],
     len_fill: u8,
     block: u32,
+    /// The header's block count (at most 2^25: `MAX_IMAGE` over 64-byte blocks).
+    blocks: u32,
     /// Coded bytes of the current block not yet buffered (a block length is a u32).
     unbuffered: u32,
     rc: DecState,
@@ -299,6 +301,7 @@ impl Control {
         lenbuf: [0; 4],
         len_fill: 0,
         block: 0,
+        blocks: 0,
         unbuffered: 0,
         rc: DecState::new(),
         started: false,
@@ -512,12 +515,13 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         self.w.s.sha.reset();
         self.s.have_header = true;
         let header = &self.s.header;
-        let blocks = header.blocks();
+        let blocks = pos32(header.blocks());
+        self.s.blocks = blocks;
         if let Some(cp) = &self.s.resume {
             if cp.tag != self.s.tag {
                 return Err(Error::Checkpoint("belongs to another patch"));
             }
-            if u64::from(cp.block) >= blocks || cp.patch_offset < self.s.patch_pos {
+            if cp.block >= blocks || cp.patch_offset < self.s.patch_pos {
                 return Err(Error::Checkpoint("outside the patch"));
             }
             // cp.block < blocks, so `at` < target_size <= MAX_IMAGE: no wrap
@@ -537,7 +541,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     }
 
     fn checkpoint(&self) -> Checkpoint {
-        let sha = self.w.s.sha.save().map(|(s, _)| s).unwrap_or_default();
+        // Checkpoints fall on block boundaries, multiples of 64 bytes, where the hasher holds no
+        // partial block: its chaining state and the target position are the whole state.
+        let sha = *self.w.s.sha.chaining();
         Checkpoint { tag: self.s.tag, block: self.s.block, patch_offset: self.s.patch_pos, sha }
     }
 
@@ -617,9 +623,6 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         source: &mut S,
         target: &mut T,
     ) -> Result<Option<Event>> {
-        // BlockData comes only after `start` stored the header; borrowed, not copied (a copy of
-        // its 100 bytes cost flash on every call).
-        let header = &self.s.header;
         let layout = self.s.layout.as_ref().ok_or(Error::Failed)?;
         let all_in = self.s.unbuffered == 0;
         let input = self.inbuf.get(self.s.in_start..self.s.in_end).unwrap_or(&[]);
@@ -657,10 +660,9 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         if !all_in || self.s.in_start != self.s.in_end {
             return Err(Error::Corrupt("block longer than its instructions"));
         }
-        let blocks = header.blocks();
         self.w.flush(target)?;
         self.s.block = self.s.block.wrapping_add(1); // < blocks
-        if u64::from(self.s.block) >= blocks {
+        if self.s.block >= self.s.blocks {
             return self.complete().map(Some);
         }
         self.s.phase = Phase::BlockLen;

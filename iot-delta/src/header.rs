@@ -247,7 +247,7 @@ impl Header {
     /// [`Error::UnsupportedVersion`], [`Error::InvalidHeader`] or [`Error::TooLarge`].
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let h: &[u8; HEADER_LEN] = bytes.get(..HEADER_LEN).and_then(|b| b.try_into().ok()).ok_or(Error::Truncated)?;
-        let [
+        let &[
             m0,
             m1,
             m2,
@@ -264,8 +264,8 @@ impl Header {
             prev_bits,
             lit_pos_bits,
             value_pos_bits,
-            rest @ ..,
-        ] = *h;
+            ref rest @ ..,
+        ] = h;
         if [m0, m1, m2, m3] != MAGIC {
             return Err(Error::BadMagic);
         }
@@ -283,7 +283,7 @@ impl Header {
         if params.probs() > profile.max_probs() {
             return Err(Error::InvalidHeader("model larger than its profile allows"));
         }
-        let mut cur = Cursor(&rest);
+        let mut cur = Cursor(rest);
         let source_size = u64::from_le_bytes(cur.take());
         let source_sha256 = cur.take();
         let target_size = u64::from_le_bytes(cur.take());
