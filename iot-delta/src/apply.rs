@@ -637,7 +637,8 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
             if overrun {
                 break;
             }
-            if !all_in && input.len().saturating_sub(pos) < STEP_BYTES {
+            // not overrun: pos <= input.len()
+            if !all_in && input.len().wrapping_sub(pos) < STEP_BYTES {
                 break;
             }
             if let Err(e) = self.w.step(&mut dec, layout, all_in, source, target) {
@@ -647,7 +648,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
         }
         let (st, pos, overrun) = dec.finish();
         self.s.rc = st;
-        self.s.in_start = self.s.in_start.saturating_add(pos);
+        self.s.in_start = self.s.in_start.wrapping_add(pos); // the decoder's pos <= input.len()
         if let Some(e) = err {
             return Err(e);
         }
@@ -703,9 +704,11 @@ fn shift_to_front(buf: &mut [u8], from: usize, end: usize) {
 /// 32 bits: the applier's hot arithmetic stays single-word on a 32-bit core.
 type Pos = u32;
 
-/// `v` as a [`Pos`]; callers pass values bounded by an image size.
-fn pos32(v: u64) -> Pos {
-    Pos::try_from(v).unwrap_or(Pos::MAX)
+/// The low 32 bits of `v`, as a [`Pos`]. Callers pass values bounded by an image size (at most
+/// `MAX_IMAGE`), which are exact in 32 bits, so no saturation is needed.
+const fn pos32(v: u64) -> Pos {
+    let [a, b, c, d, ..] = v.to_le_bytes();
+    Pos::from_le_bytes([a, b, c, d])
 }
 
 #[derive(Debug)]

@@ -54,12 +54,13 @@ impl Sha256 {
     pub(crate) fn update(&mut self, mut data: &[u8]) {
         self.len = self.len.wrapping_add(u64::try_from(data.len()).unwrap_or(0));
         if self.fill > 0 {
-            let want = 64usize.saturating_sub(self.fill);
+            // 0 < fill < 64 here, and fill + head.len() <= 64
+            let want = 64usize.wrapping_sub(self.fill);
             let (head, tail) = data.split_at(want.min(data.len()));
-            if let Some(dst) = self.buf.get_mut(self.fill..self.fill.saturating_add(head.len())) {
+            if let Some(dst) = self.buf.get_mut(self.fill..self.fill.wrapping_add(head.len())) {
                 dst.copy_from_slice(head);
             }
-            self.fill = self.fill.saturating_add(head.len());
+            self.fill = self.fill.wrapping_add(head.len());
             data = tail;
             if self.fill < 64 {
                 return;
@@ -93,8 +94,10 @@ impl Sha256 {
         self.update(&len.wrapping_mul(8).to_be_bytes());
         self.len = len;
         let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
+        for (o, w) in out.chunks_exact_mut(4).zip(&self.state) {
+            if let [a, b, c, d] = o {
+                [*a, *b, *c, *d] = w.to_be_bytes();
+            }
         }
         out
     }
