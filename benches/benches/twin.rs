@@ -31,17 +31,23 @@ fn document(target: usize, seed: u64) -> Value {
         let mut i = 0;
         while *budget > 0 && i < 8 {
             let key = format!("k{}_{}", depth, i);
+            // Each member costs its key, quotes, colon and comma; a leaf also its text, a nested
+            // object its braces (its own members are charged inside), so the serialized document
+            // comes out at about `target` bytes.
+            *budget -= key.len() as isize + 4;
             let v = if depth < 5 && i % 3 == 0 {
+                *budget -= 2;
                 build(depth + 1, budget, next)
             } else {
-                match next() % 4 {
+                let leaf = match next() % 4 {
                     0 => Value::from(next() % 100_000),
                     1 => Value::from(format!("value-{}", next() % 1000)),
                     2 => Value::from(next() % 2 == 0),
                     _ => Value::from(vec![next() % 10, next() % 10, next() % 10]),
-                }
+                };
+                *budget -= leaf.to_string().len() as isize;
+                leaf
             };
-            *budget -= (key.len() + v.to_string().len() + 4) as isize;
             m.insert(key, v);
             i += 1;
         }
