@@ -13,6 +13,7 @@
 //! # Ok::<(), iot_twin::Error>(())
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::string::ToString as _;
@@ -166,26 +167,27 @@ impl Patch {
     }
 }
 
-/// How to take back one change.
-enum Undo {
+/// How to take back one change. Locations borrow the operation's own pointer (copying it cost one
+/// allocation per token on every operation); only an append (`-`) records a new one.
+enum Undo<'a> {
     /// Put this value back at this existing location.
-    Set(Pointer, Value),
+    Set(Cow<'a, Pointer>, Value),
     /// Remove the value that was added here.
-    Remove(Pointer),
+    Remove(Cow<'a, Pointer>),
     /// Re-insert a removed value (object member or array element) here.
-    Insert(Pointer, Value),
+    Insert(Cow<'a, Pointer>, Value),
     /// Restore the whole document.
     Whole(Value),
     /// Take the moved value back out (undoing `added`) and re-insert it at `from`.
     MoveBack {
         /// Where the value came from.
-        from: Pointer,
+        from: Cow<'a, Pointer>,
         /// The undo of adding it at the target.
-        added: Box<Undo>,
+        added: Box<Undo<'a>>,
     },
 }
 
-impl Undo {
+impl Undo<'_> {
     fn revert(self, doc: &mut Value) {
         // Each step restores a state that existed, so these cannot fail; if one did, the rest of
         // the log still runs.
@@ -217,16 +219,16 @@ impl Undo {
     }
 }
 
-fn apply_op(doc: &mut Value, op: &Op, undo: &mut Vec<Undo>) -> Result<(), PatchError> {
+fn apply_op<'a>(doc: &mut Value, op: &'a Op, undo: &mut Vec<Undo<'a>>) -> Result<(), PatchError> {
     match op {
         Op::Add { path, value } => undo.push(add(doc, path, value.clone())?),
         Op::Remove { path } => {
             let v = remove(doc, path)?;
-            undo.push(Undo::Insert(path.clone(), v));
+            undo.push(Undo::Insert(Cow::Borrowed(path), v));
         }
         Op::Replace { path, value } => {
             let old = core::mem::replace(path.get_mut(doc)?, value.clone());
-            undo.push(if path.is_root() { Undo::Whole(old) } else { Undo::Set(path.clone(), old) });
+            undo.push(if path.is_root() { Undo::Whole(old) } else { Undo::Set(Cow::Borrowed(path), old) });
         }
         Op::Move { from, path } => {
             if from == path {
@@ -237,7 +239,7 @@ fn apply_op(doc: &mut Value, op: &Op, undo: &mut Vec<Undo>) -> Result<(), PatchE
             }
             let v = remove(doc, from)?;
             match try_add(doc, path, v) {
-                Ok(added) => undo.push(Undo::MoveBack { from: from.clone(), added: Box::new(added) }),
+                Ok(added) => undo.push(Undo::MoveBack { from: Cow::Borrowed(from), added: Box::new(added) }),
                 Err((e, v)) => {
                     // Nothing was added: put the value back where it was.
                     let _ = try_add(doc, from, v);
@@ -259,12 +261,12 @@ fn apply_op(doc: &mut Value, op: &Op, undo: &mut Vec<Undo>) -> Result<(), PatchE
 }
 
 /// Adds `value` at `path`; returns how to undo it.
-fn add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, PatchError> {
+fn add<'a>(doc: &mut Value, path: &'a Pointer, value: Value) -> Result<Undo<'a>, PatchError> {
     try_add(doc, path, value).map_err(|(e, _)| e)
 }
 
 /// As [`add`], handing `value` back when nothing was added.
-fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (PatchError, Value)> {
+fn try_add<'a>(doc: &mut Value, path: &'a Pointer, value: Value) -> Result<Undo<'a>, (PatchError, Value)> {
     let Some(last) = path.tokens().last() else {
         return Ok(Undo::Whole(core::mem::replace(doc, value)));
     };
@@ -274,15 +276,15 @@ fn try_add(doc: &mut Value, path: &Pointer, value: Value) -> Result<Undo, (Patch
     };
     match container {
         Value::Object(m) => Ok(match m.insert(last.into(), value) {
-            Some(old) => Undo::Set(path.clone(), old),
-            None => Undo::Remove(path.clone()),
+            Some(old) => Undo::Set(Cow::Borrowed(path), old),
+            None => Undo::Remove(Cow::Borrowed(path)),
         }),
         Value::Array(a) => {
             let i = if last == "-" { Ok(a.len()) } else { index(last, a.len()) };
             match i {
                 Ok(i) => {
                     a.insert(i, value);
-                    let at = if last == "-" { path.with_last(&i.to_string()) } else { path.clone() };
+                    let at = if last == "-" { Cow::Owned(path.with_last(&i.to_string())) } else { Cow::Borrowed(path) };
                     Ok(Undo::Remove(at))
                 }
                 Err(e) => Err((e.into(), value)),
