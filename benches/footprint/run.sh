@@ -6,8 +6,9 @@
 # from a build that exports the entry alone (see the loop below).
 # stack = peak stack of one call, measured by running the entry on an emulated Cortex-M4F (QEMU
 # mps2-an386) with valid input (which must verify) and tampered input (which must not); see
-# src/bin/qemu.rs. That binary holds every entry, so LTO inlines across all of them there: adding
-# manifest_process_es256_m4 moved manifest_verify_es256_m4's stack from 3,080 to 3,560 bytes.
+# src/bin/qemu.rs, also built for that entry alone. (In one binary with every entry, LTO inlined
+# across all of them: adding manifest_process_es256_m4 there moved manifest_verify_es256_m4's
+# stack from 3,080 to 3,560 bytes; alone it is 3,144.)
 # Without qemu-system-arm (or with FOOTPRINT_NO_QEMU=1) it prints stack=unknown.
 # Entries that need a heap (../footprint-alloc) also print heap=<peak bytes allocated by the call>.
 # Toolchain: Debian's rustc-web + rust-web-src (rustc 1.96 with library sources, so -Zbuild-std
@@ -44,19 +45,6 @@ export RUSTFLAGS="$SIZE_FLAGS"
 # manifest path).
 ENC_ENTRIES=(manifest_decrypt_a128kw_a128gcm delta_apply_tiny_filters)
 ENC_FEATURES=encryption,delta-filters
-# Stack: run every entry on the emulated Cortex-M4F.
-declare -A STACK=()
-if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
-  RUSTFLAGS="$SIZE_FLAGS -C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
-    cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
-    --target "$TARGET" --target-dir target/qemu --features qemu,$ENC_FEATURES --bin qemu >&2
-  QEMU_OUT=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
-    -semihosting-config enable=on,target=native -kernel target/qemu/$TARGET/release/qemu)
-  echo "$QEMU_OUT" >&2
-  grep -q '^qemu: all entry points correct' <<<"$QEMU_OUT" || { echo "qemu run failed" >&2; exit 1; }
-  while read -r _ name bytes _; do STACK[$name]=$bytes; done < <(grep '^stack ' <<<"$QEMU_OUT")
-fi
-
 # Flash and static RAM: each entry from its own build, in which it is the only exported symbol
 # (FOOTPRINT_SOLO, see build.rs), as a firmware that holds only that path would build it. Linking
 # every entry out of one library overstated each: LTO's inlining and the machine outliner then
@@ -65,13 +53,26 @@ fi
 OUT=target/$TARGET/footprint
 mkdir -p "$OUT"
 measure() {
-  local e=$1 features=$2
+  local e=$1 features=$2 stack=unknown out
   FOOTPRINT_SOLO=$e cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
     --target "$TARGET" --target-dir target/solo --features "$features" >&2
   arm-none-eabi-ld --gc-sections -e "$e" -u "$e" "target/solo/$TARGET/release/libiot_footprint.a" -o "$OUT/$e.elf"
   # Berkeley format: text (code + rodata), data, bss
   read -r text data bss _ < <(arm-none-eabi-size -B "$OUT/$e.elf" | tail -n 1)
-  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=${STACK[$e]:-unknown}"
+  # Stack: the same entry alone in the QEMU binary (src/bin/qemu.rs compiles only the entry that
+  # FOOTPRINT_SOLO names), run on the emulated Cortex-M4F with valid and tampered input.
+  if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
+    FOOTPRINT_SOLO=$e RUSTFLAGS="$SIZE_FLAGS -C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
+      cargo build --release --locked -q -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem \
+      --target "$TARGET" --target-dir target/qemu-solo --features "qemu${features:+,$features}" --bin qemu >&2
+    out=$(timeout 300 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+      -semihosting-config enable=on,target=native -kernel "target/qemu-solo/$TARGET/release/qemu")
+    echo "$out" >&2
+    grep -q '^qemu: all entry points correct' <<<"$out" || { echo "qemu run of $e failed" >&2; exit 1; }
+    stack=$(awk -v e="$e" '$1 == "stack" && $2 == e { print $3 }' <<<"$out")
+    [ -n "$stack" ] || { echo "qemu run of $e printed no stack line" >&2; exit 1; }
+  fi
+  echo "footprint $e flash=$((text + data)) ram=$((data + bss)) stack=$stack"
 }
 for e in "${ENTRIES[@]}"; do measure "$e" ""; done
 for e in "${ENC_ENTRIES[@]}"; do measure "$e" "$ENC_FEATURES"; done
@@ -82,7 +83,7 @@ ALLOC_DIR=../footprint-alloc
 ALLOC_ARENA=65536
 (cd "$ALLOC_DIR" && cargo build --release --locked -q -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \
   --target "$TARGET" >&2)
-declare -A HEAPS=()
+declare -A STACK=() HEAPS=()
 if [ -z "${FOOTPRINT_NO_QEMU:-}" ]; then
   (cd "$ALLOC_DIR" && RUSTFLAGS="$SIZE_FLAGS -C linker=arm-none-eabi-ld -C linker-flavor=ld -C link-arg=-Tlink.x" \
     cargo build --release --locked -q -Zbuild-std=core,alloc -Zbuild-std-features=compiler-builtins-mem \

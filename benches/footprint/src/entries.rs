@@ -265,6 +265,7 @@ pub fn delta_apply_tiny(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool 
 
 /// Delta, `tiny` profile, in the build with the `filters` feature: applies a patch made with the
 /// Thumb-2 filter (measured from the second build; without the feature it refuses such a patch).
+#[cfg(feature = "delta-filters")]
 #[cfg_attr(any(not(footprint_solo), footprint_entry = "delta_apply_tiny_filters"), unsafe(no_mangle))]
 pub fn delta_apply_tiny_filters(patch: &[u8], source: &[u8], target: &mut [u8]) -> bool {
     // SAFETY: as above; the probe calls one entry at a time.

@@ -1,4 +1,5 @@
-//! Runs every device entry point on an emulated Cortex-M4F (QEMU `mps2-an386`) with real inputs
+//! Runs every device entry point (or, built with `FOOTPRINT_SOLO=<entry>`, that one alone, as
+//! `run.sh` does) on an emulated Cortex-M4F (QEMU `mps2-an386`) with real inputs
 //! made on the device itself (fixed keys, `sign_into` a stack buffer, no allocator), checks that
 //! valid input verifies and tampered input does not, and measures each call's peak stack by
 //! painting the stack before the call and scanning it after. Prints one line per entry:
@@ -58,6 +59,27 @@ fn report(name: &str, good: &dyn Fn() -> bool, bad: &dyn Fn() -> bool) -> bool {
     valid && rejected
 }
 
+/// The entry this binary measures alone (`FOOTPRINT_SOLO` when it was built; see `run.sh`), or
+/// `None` for all of them. Each entry's code below sits in `if const { wanted(..) }`, so in a solo
+/// build the other entries never reach codegen and cannot change this one's inlining.
+const SOLO: Option<&str> = option_env!("FOOTPRINT_SOLO");
+
+const fn wanted(name: &str) -> bool {
+    let Some(solo) = SOLO else { return true };
+    let (a, b) = (solo.as_bytes(), name.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 #[entry]
 fn main() -> ! {
     let mut all = true;
@@ -70,21 +92,29 @@ fn main() -> ! {
     let n = Sign1Builder::new(payload).sign_into(&es, &mut m).unwrap_or_else(|_| fail());
     let mut t = m;
     t[n - 1] ^= 1;
-    all &= report("cose_sign1_verify_es256", &|| fp::cose_sign1_verify_es256(&m[..n], es_pub.as_bytes(), b""), &|| {
-        fp::cose_sign1_verify_es256(&t[..n], es_pub.as_bytes(), b"")
-    });
-    all &= report(
-        "cose_sign1_verify_es256_m4",
-        &|| fp::cose_sign1_verify_es256_m4(&m[..n], es_pub.as_bytes(), b""),
-        &|| fp::cose_sign1_verify_es256_m4(&t[..n], es_pub.as_bytes(), b""),
-    );
+    if const { wanted("cose_sign1_verify_es256") } {
+        all &= report(
+            "cose_sign1_verify_es256",
+            &|| fp::cose_sign1_verify_es256(&m[..n], es_pub.as_bytes(), b""),
+            &|| fp::cose_sign1_verify_es256(&t[..n], es_pub.as_bytes(), b""),
+        );
+    }
+    if const { wanted("cose_sign1_verify_es256_m4") } {
+        all &= report(
+            "cose_sign1_verify_es256_m4",
+            &|| fp::cose_sign1_verify_es256_m4(&m[..n], es_pub.as_bytes(), b""),
+            &|| fp::cose_sign1_verify_es256_m4(&t[..n], es_pub.as_bytes(), b""),
+        );
+    }
     let sig: p256::ecdsa::Signature = signature::Signer::sign(&es, payload);
     let sig = sig.to_bytes();
     let mut bad_sig = sig;
     bad_sig[0] ^= 1;
-    all &= report("baseline_p256_verify", &|| fp::baseline_p256_verify(payload, es_pub.as_bytes(), &sig), &|| {
-        fp::baseline_p256_verify(payload, es_pub.as_bytes(), &bad_sig)
-    });
+    if const { wanted("baseline_p256_verify") } {
+        all &= report("baseline_p256_verify", &|| fp::baseline_p256_verify(payload, es_pub.as_bytes(), &sig), &|| {
+            fp::baseline_p256_verify(payload, es_pub.as_bytes(), &bad_sig)
+        });
+    }
 
     // EdDSA
     let ed = ed25519_dalek::SigningKey::from_bytes(&[0x22; 32]);
@@ -93,15 +123,19 @@ fn main() -> ! {
     let n = Sign1Builder::new(payload).sign_into(&ed, &mut m).unwrap_or_else(|_| fail());
     let mut t = m;
     t[n - 1] ^= 1;
-    all &= report("cose_sign1_verify_eddsa", &|| fp::cose_sign1_verify_eddsa(&m[..n], &ed_pub, b""), &|| {
-        fp::cose_sign1_verify_eddsa(&t[..n], &ed_pub, b"")
-    });
+    if const { wanted("cose_sign1_verify_eddsa") } {
+        all &= report("cose_sign1_verify_eddsa", &|| fp::cose_sign1_verify_eddsa(&m[..n], &ed_pub, b""), &|| {
+            fp::cose_sign1_verify_eddsa(&t[..n], &ed_pub, b"")
+        });
+    }
     let sig = signature::Signer::<ed25519_dalek::Signature>::sign(&ed, payload).to_bytes();
     let mut bad_sig = sig;
     bad_sig[0] ^= 1;
-    all &= report("baseline_ed25519_verify", &|| fp::baseline_ed25519_verify(payload, &ed_pub, &sig), &|| {
-        fp::baseline_ed25519_verify(payload, &ed_pub, &bad_sig)
-    });
+    if const { wanted("baseline_ed25519_verify") } {
+        all &= report("baseline_ed25519_verify", &|| fp::baseline_ed25519_verify(payload, &ed_pub, &sig), &|| {
+            fp::baseline_ed25519_verify(payload, &ed_pub, &bad_sig)
+        });
+    }
 
     // Mac0
     let k = [0x33u8; 32];
@@ -112,9 +146,11 @@ fn main() -> ! {
         .unwrap_or_else(|_| fail());
     let mut t = m;
     t[n - 1] ^= 1;
-    all &= report("cose_mac0_verify", &|| fp::cose_mac0_verify(&m[..n], &k, b""), &|| {
-        fp::cose_mac0_verify(&t[..n], &k, b"")
-    });
+    if const { wanted("cose_mac0_verify") } {
+        all &= report("cose_mac0_verify", &|| fp::cose_mac0_verify(&m[..n], &k, b""), &|| {
+            fp::cose_mac0_verify(&t[..n], &k, b"")
+        });
+    }
     let tag = {
         use hmac::{KeyInit as _, Mac as _};
         let mut h = hmac::Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap_or_else(|_| fail());
@@ -124,9 +160,11 @@ fn main() -> ! {
     };
     let mut bad_tag = tag;
     bad_tag[0] ^= 1;
-    all &= report("baseline_hmac_sha256", &|| fp::baseline_hmac_sha256(payload, &k, &tag), &|| {
-        fp::baseline_hmac_sha256(payload, &k, &bad_tag)
-    });
+    if const { wanted("baseline_hmac_sha256") } {
+        all &= report("baseline_hmac_sha256", &|| fp::baseline_hmac_sha256(payload, &k, &tag), &|| {
+            fp::baseline_hmac_sha256(payload, &k, &bad_tag)
+        });
+    }
 
     // SUIT manifest (an envelope made by iot-manifest's builder with the same ES256 key, sequence 1,
     // one 200-byte integrated image).
@@ -136,18 +174,20 @@ fn main() -> ! {
     tampered[..len].copy_from_slice(&ENVELOPE[..len]);
     // The image (200 bytes) and its "#fw" key end the envelope; just before them is the manifest.
     tampered[len - 210] ^= 1;
-    all &= report("manifest_verify_es256", &|| fp::manifest_verify_es256(ENVELOPE, es_pub.as_bytes()) == 1, &|| {
-        fp::manifest_verify_es256(&tampered[..len], es_pub.as_bytes()) != u64::MAX
-    });
-    all &=
-        report("manifest_verify_es256_m4", &|| fp::manifest_verify_es256_m4(ENVELOPE, es_pub.as_bytes()) == 1, &|| {
-            fp::manifest_verify_es256_m4(&tampered[..len], es_pub.as_bytes()) != u64::MAX
-        });
-    type Process = fn(&[u8], &[u8], &mut [u8], &mut u64) -> bool;
-    for (name, process) in [
-        ("manifest_process_es256", fp::manifest_process_es256 as Process),
-        ("manifest_process_es256_m4", fp::manifest_process_es256_m4 as Process),
-    ] {
+    if const { wanted("manifest_verify_es256") } {
+        all &=
+            report("manifest_verify_es256", &|| fp::manifest_verify_es256(ENVELOPE, es_pub.as_bytes()) == 1, &|| {
+                fp::manifest_verify_es256(&tampered[..len], es_pub.as_bytes()) != u64::MAX
+            });
+    }
+    if const { wanted("manifest_verify_es256_m4") } {
+        all &= report(
+            "manifest_verify_es256_m4",
+            &|| fp::manifest_verify_es256_m4(ENVELOPE, es_pub.as_bytes()) == 1,
+            &|| fp::manifest_verify_es256_m4(&tampered[..len], es_pub.as_bytes()) != u64::MAX,
+        );
+    }
+    let process_report = |name: &str, process: fn(&[u8], &[u8], &mut [u8], &mut u64) -> bool| {
         let run = |env: &[u8], start: u64| {
             let mut slot = [0u8; 256];
             let mut counter = start;
@@ -156,11 +196,17 @@ fn main() -> ! {
         };
         // Valid: installs, boots, counter 0 -> 1. Rejected: a replay against counter 1, and a
         // tampered envelope.
-        all &= report(name, &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0));
+        report(name, &|| run(ENVELOPE, 0), &|| run(ENVELOPE, 1) || run(&tampered[..len], 0))
+    };
+    if const { wanted("manifest_process_es256") } {
+        all &= process_report("manifest_process_es256", fp::manifest_process_es256);
+    }
+    if const { wanted("manifest_process_es256_m4") } {
+        all &= process_report("manifest_process_es256_m4", fp::manifest_process_es256_m4);
     }
 
     #[cfg(feature = "encryption")]
-    {
+    if const { wanted("manifest_decrypt_a128kw_a128gcm") } {
         // Firmware encryption: the committed AES-KW + A128GCM ciphertext of a 1000-byte image (made by
         // iot-manifest's test `footprint_probe_ciphertext_is_reproducible`), decrypted and checked
         // byte for byte; a flipped ciphertext byte must fail the tag.
@@ -188,19 +234,7 @@ fn main() -> ! {
     let mut wrong = [0u8; 8192];
     wrong.copy_from_slice(&OLD);
     wrong[4000] ^= 1;
-    for (name, patch, f) in [
-        (
-            "delta_apply_tiny",
-            &include_bytes!("../../data/delta-tiny.patch")[..],
-            fp::delta_apply_tiny as fn(&[u8], &[u8], &mut [u8]) -> bool,
-        ),
-        ("delta_apply_standard", &include_bytes!("../../data/delta-standard.patch")[..], fp::delta_apply_standard),
-        (
-            "delta_apply_tiny_filters",
-            &include_bytes!("../../data/delta-tiny-thumb2.patch")[..],
-            fp::delta_apply_tiny_filters,
-        ),
-    ] {
+    let delta_report = |name: &str, patch: &[u8], f: fn(&[u8], &[u8], &mut [u8]) -> bool| {
         // The target slot is a static so that only the applier's own frames count as stack.
         // SAFETY: single-threaded; one reference at a time.
         let slot = unsafe { &mut *core::ptr::addr_of_mut!(SLOT) };
@@ -208,7 +242,25 @@ fn main() -> ! {
         let valid = valid && *slot == probe_new();
         let (_, accepted_wrong) = measure(&|| f(patch, &wrong, unsafe { &mut *core::ptr::addr_of_mut!(SLOT) }));
         hprintln!("stack {} {} valid={} tampered_rejected={}", name, stack, valid, !accepted_wrong);
-        all &= valid && !accepted_wrong;
+        valid && !accepted_wrong
+    };
+    if const { wanted("delta_apply_tiny") } {
+        all &= delta_report("delta_apply_tiny", include_bytes!("../../data/delta-tiny.patch"), fp::delta_apply_tiny);
+    }
+    if const { wanted("delta_apply_standard") } {
+        all &= delta_report(
+            "delta_apply_standard",
+            include_bytes!("../../data/delta-standard.patch"),
+            fp::delta_apply_standard,
+        );
+    }
+    #[cfg(feature = "delta-filters")]
+    if const { wanted("delta_apply_tiny_filters") } {
+        all &= delta_report(
+            "delta_apply_tiny_filters",
+            include_bytes!("../../data/delta-tiny-thumb2.patch"),
+            fp::delta_apply_tiny_filters,
+        );
     }
 
     // Attestation evidence: a PSA token signed on the device, which must verify with the device's
@@ -220,107 +272,119 @@ fn main() -> ! {
     let nonce = [0x5au8; 32];
     // SAFETY: single-threaded; one reference at a time.
     let len = core::cell::Cell::new(0usize);
-    let (stack, _) = measure(&|| {
-        len.set(fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce, b"bootloader", b"application", unsafe {
-            &mut *core::ptr::addr_of_mut!(TOKEN)
-        }));
-        len.get() > 0
-    });
-    let n = len.get();
-    // SAFETY: as above.
-    let token = unsafe { &*core::ptr::addr_of!(TOKEN) };
-    let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-    // SAFETY: as above.
-    let refused =
-        fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce[..31], b"bootloader", b"application", unsafe {
-            &mut *core::ptr::addr_of_mut!(TOKEN)
-        }) == 0;
-    hprintln!(
-        "stack {} {} valid={} tampered_rejected={}",
-        "attest_evidence_sign_es256_rustcrypto",
-        stack,
-        valid,
-        refused
-    );
-    all &= valid && refused;
+    if const { wanted("attest_evidence_sign_es256_rustcrypto") } {
+        let (stack, _) = measure(&|| {
+            len.set(fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce, b"bootloader", b"application", unsafe {
+                &mut *core::ptr::addr_of_mut!(TOKEN)
+            }));
+            len.get() > 0
+        });
+        let n = len.get();
+        // SAFETY: as above.
+        let token = unsafe { &*core::ptr::addr_of!(TOKEN) };
+        let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
+        // SAFETY: as above.
+        let refused =
+            fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce[..31], b"bootloader", b"application", unsafe {
+                &mut *core::ptr::addr_of_mut!(TOKEN)
+            }) == 0;
+        hprintln!(
+            "stack {} {} valid={} tampered_rejected={}",
+            "attest_evidence_sign_es256_rustcrypto",
+            stack,
+            valid,
+            refused
+        );
+        all &= valid && refused;
+    }
     // The same evidence signed by the assembly; checked with RustCrypto p256 (another implementation).
-    let (stack, _) = measure(&|| {
-        // SAFETY: single-threaded; one reference at a time.
-        len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
-            &mut *core::ptr::addr_of_mut!(TOKEN)
-        }));
-        len.get() > 0
-    });
-    let n = len.get();
-    // SAFETY: as above.
-    let token = unsafe { &mut *core::ptr::addr_of_mut!(TOKEN) };
-    let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-    token[n / 2] ^= 1;
-    let refused = !fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
-    all &= valid && refused;
-    let (stack, ok) = measure(&|| {
-        let mut s = [0u8; 64];
-        fp::baseline_p256_sign(&key, b"evidence", &mut s)
-    });
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "baseline_p256_sign", stack, ok, true);
-    all &= ok;
+    if const { wanted("attest_evidence_sign_es256") } {
+        let (stack, _) = measure(&|| {
+            // SAFETY: single-threaded; one reference at a time.
+            len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
+                &mut *core::ptr::addr_of_mut!(TOKEN)
+            }));
+            len.get() > 0
+        });
+        let n = len.get();
+        // SAFETY: as above.
+        let token = unsafe { &mut *core::ptr::addr_of_mut!(TOKEN) };
+        let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
+        token[n / 2] ^= 1;
+        let refused = !fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
+        all &= valid && refused;
+    }
+    if const { wanted("baseline_p256_sign") } {
+        let (stack, ok) = measure(&|| {
+            let mut s = [0u8; 64];
+            fp::baseline_p256_sign(&key, b"evidence", &mut s)
+        });
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "baseline_p256_sign", stack, ok, true);
+        all &= ok;
+    }
 
     // Identity: the device's CSR, then a root -> issuing CA -> DevID chain written on the device
     // (no allocator) and validated under the DevID profile.
     static mut CSR: [u8; 512] = [0; 512];
     let len = core::cell::Cell::new(0usize);
-    let (stack, _) = measure(&|| {
-        // SAFETY: single-threaded; one reference at a time.
-        len.set(fp::identity_csr_sign_es256(&key, "SN-0001", unsafe { &mut *core::ptr::addr_of_mut!(CSR) }));
-        len.get() > 0
-    });
-    let n = len.get();
-    // SAFETY: as above.
-    let csr = unsafe { &mut *core::ptr::addr_of_mut!(CSR) };
-    let valid = n > 0 && iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_ok();
-    csr[n / 2] ^= 1;
-    let refused = iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_err();
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_csr_sign_es256", stack, valid, refused);
-    all &= valid && refused;
+    if const { wanted("identity_csr_sign_es256") } {
+        let (stack, _) = measure(&|| {
+            // SAFETY: single-threaded; one reference at a time.
+            len.set(fp::identity_csr_sign_es256(&key, "SN-0001", unsafe { &mut *core::ptr::addr_of_mut!(CSR) }));
+            len.get() > 0
+        });
+        let n = len.get();
+        // SAFETY: as above.
+        let csr = unsafe { &mut *core::ptr::addr_of_mut!(CSR) };
+        let valid = n > 0 && iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_ok();
+        csr[n / 2] ^= 1;
+        let refused = iot_identity::Csr::from_der(&csr[..n]).and_then(|c| c.verify()).is_err();
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_csr_sign_es256", stack, valid, refused);
+        all &= valid && refused;
+    }
 
     static mut CHAIN: [[u8; 600]; 3] = [[0; 600]; 3];
     // SAFETY: as above.
     let chain = unsafe { &mut *core::ptr::addr_of_mut!(CHAIN) };
-    let lens = identity_chain(chain);
-    let (leaf, rest) = chain.split_at_mut(1);
-    let (int, root) = rest.split_at_mut(1);
-    let (leaf, int, root) = (&mut leaf[0][..lens[0]], &int[0][..lens[1]], &root[0][..lens[2]]);
-    let t = 1_800_000_000;
-    let (stack, valid) = measure(&|| fp::identity_validate_chain_es256(leaf, int, root, t));
-    let len_leaf = leaf.len();
-    leaf[len_leaf - 3] ^= 1;
-    let refused = !fp::identity_validate_chain_es256(leaf, int, root, t);
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_validate_chain_es256", stack, valid, refused);
-    all &= valid && refused;
+    if const { wanted("identity_validate_chain_es256") } {
+        let lens = identity_chain(chain);
+        let (leaf, rest) = chain.split_at_mut(1);
+        let (int, root) = rest.split_at_mut(1);
+        let (leaf, int, root) = (&mut leaf[0][..lens[0]], &int[0][..lens[1]], &root[0][..lens[2]]);
+        let t = 1_800_000_000;
+        let (stack, valid) = measure(&|| fp::identity_validate_chain_es256(leaf, int, root, t));
+        let len_leaf = leaf.len();
+        leaf[len_leaf - 3] ^= 1;
+        let refused = !fp::identity_validate_chain_es256(leaf, int, root, t);
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_validate_chain_es256", stack, valid, refused);
+        all &= valid && refused;
+    }
 
     // SUIT report: written and signed on the device; it must verify with the device key and
     // carry the failure, and a flipped byte must not verify.
     static mut REPORT: [u8; 512] = [0; 512];
     let rlen = core::cell::Cell::new(0usize);
     let digest = [0x77u8; 32];
-    let (stack, _) = measure(&|| {
-        // SAFETY: single-threaded; one reference at a time.
-        rlen.set(fp::manifest_report_sign_es256(&key, &digest, unsafe { &mut *core::ptr::addr_of_mut!(REPORT) }));
-        rlen.get() > 0
-    });
-    // SAFETY: as above.
-    let report_buf = unsafe { &mut *core::ptr::addr_of_mut!(REPORT) };
-    let rn = rlen.get();
-    let device_pub = p256::ecdsa::SigningKey::from_slice(&key).map(|k| *k.verifying_key());
-    let check = |b: &[u8]| {
-        device_pub.as_ref().is_ok_and(|vk| iot_cose::CoseSign1::decode(b).and_then(|m| m.verify(vk, &[])).is_ok())
-    };
-    let valid = rn > 0 && check(&report_buf[..rn]);
-    report_buf[rn / 2] ^= 1;
-    let refused = !check(&report_buf[..rn]);
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "manifest_report_sign_es256", stack, valid, refused);
-    all &= valid && refused;
+    if const { wanted("manifest_report_sign_es256") } {
+        let (stack, _) = measure(&|| {
+            // SAFETY: single-threaded; one reference at a time.
+            rlen.set(fp::manifest_report_sign_es256(&key, &digest, unsafe { &mut *core::ptr::addr_of_mut!(REPORT) }));
+            rlen.get() > 0
+        });
+        // SAFETY: as above.
+        let report_buf = unsafe { &mut *core::ptr::addr_of_mut!(REPORT) };
+        let rn = rlen.get();
+        let device_pub = p256::ecdsa::SigningKey::from_slice(&key).map(|k| *k.verifying_key());
+        let check = |b: &[u8]| {
+            device_pub.as_ref().is_ok_and(|vk| iot_cose::CoseSign1::decode(b).and_then(|m| m.verify(vk, &[])).is_ok())
+        };
+        let valid = rn > 0 && check(&report_buf[..rn]);
+        report_buf[rn / 2] ^= 1;
+        let refused = !check(&report_buf[..rn]);
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "manifest_report_sign_es256", stack, valid, refused);
+        all &= valid && refused;
+    }
 
     // Sealed storage: a 32-byte device key sealed on the device, opened in place.
     let huk = [0x5au8; 32];
@@ -330,17 +394,19 @@ fn main() -> ! {
         .is_ok_and(|n| n == sealed.len());
     let blob = sealed;
     let mut work = blob;
-    let (stack, valid) = measure(&|| {
-        // opens a copy so the tampered run below starts from the same blob
-        let mut w = blob;
-        fp::identity_sealed_open(&huk, 3, &mut w) == 32 && w[29..61] == key
-    });
-    work[40] ^= 1;
-    let refused = fp::identity_sealed_open(&huk, 3, &mut work) == 0;
-    let mut old = blob;
-    let refused = refused && fp::identity_sealed_open(&huk, 4, &mut old) == 0;
-    hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_sealed_open", stack, made && valid, refused);
-    all &= made && valid && refused;
+    if const { wanted("identity_sealed_open") } {
+        let (stack, valid) = measure(&|| {
+            // opens a copy so the tampered run below starts from the same blob
+            let mut w = blob;
+            fp::identity_sealed_open(&huk, 3, &mut w) == 32 && w[29..61] == key
+        });
+        work[40] ^= 1;
+        let refused = fp::identity_sealed_open(&huk, 3, &mut work) == 0;
+        let mut old = blob;
+        let refused = refused && fp::identity_sealed_open(&huk, 4, &mut old) == 0;
+        hprintln!("stack {} {} valid={} tampered_rejected={}", "identity_sealed_open", stack, made && valid, refused);
+        all &= made && valid && refused;
+    }
 
     hprintln!("qemu: {}", if all { "all entry points correct" } else { "FAILURE" });
     debug::exit(if all { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
