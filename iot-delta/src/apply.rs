@@ -543,6 +543,7 @@ impl<const PROBS: usize, const BUF: usize> Applier<PROBS, BUF> {
     fn checkpoint(&self) -> Checkpoint {
         // Checkpoints fall on block boundaries, multiples of 64 bytes, where the hasher holds no
         // partial block: its chaining state and the target position are the whole state.
+        debug_assert!(self.w.s.sha.at_boundary(), "a checkpoint off a 64-byte boundary");
         let sha = *self.w.s.sha.chaining();
         Checkpoint { tag: self.s.tag, block: self.s.block, patch_offset: self.s.patch_pos, sha }
     }
@@ -698,7 +699,6 @@ fn shift_to_front(buf: &mut [u8], from: usize, end: usize) {
     }
 }
 
-/// The decoding state that steps mutate while the input buffer is borrowed.
 /// A position inside the source or target image. `Header::parse` refuses images over
 /// [`MAX_IMAGE`](crate::MAX_IMAGE) (2^31 - 1 bytes), so a position, and the sum of two, fits in
 /// 32 bits: the applier's hot arithmetic stays single-word on a 32-bit core.
@@ -711,6 +711,7 @@ const fn pos32(v: u64) -> Pos {
     Pos::from_le_bytes([a, b, c, d])
 }
 
+/// The decoding state that steps mutate while the input buffer is borrowed.
 #[derive(Debug)]
 struct Work<const PROBS: usize, const BUF: usize> {
     probs: [u16; PROBS],

@@ -28,27 +28,28 @@ impl Sha256 {
     }
 
     /// A placeholder with an all-zero state (so a `static` applier lands in `.bss`); replaced
-    /// by [`Self::new`] or [`Self::restore`] before any use.
+    /// by [`Self::reset`] or [`Self::restore`] before any use.
     pub(crate) const fn zeroed() -> Self {
         Self { state: [0; 8], len: 0, buf: [0; 64], fill: 0 }
     }
 
-    /// Restores a state saved by [`Self::save`], in place.
+    /// Restores, in place, a state taken at a 64-byte boundary: [`Self::chaining`] and the byte
+    /// count.
     pub(crate) const fn restore(&mut self, state: &[u32; 8], len: u64) {
         self.state = *state;
         self.len = len;
         self.fill = 0;
     }
 
+    /// Whether no partial block is buffered: the byte count is a multiple of 64, and
+    /// [`Self::chaining`] with it is the whole state.
+    pub(crate) const fn at_boundary(&self) -> bool {
+        self.fill == 0
+    }
+
     /// The chaining state (the whole state when the length is a multiple of 64).
     pub(crate) const fn chaining(&self) -> &[u32; 8] {
         &self.state
-    }
-
-    /// The chaining state, or `None` when bytes are buffered (not at a 64-byte boundary).
-    #[cfg(test)]
-    pub(crate) const fn save(&self) -> Option<([u32; 8], u64)> {
-        if self.fill == 0 { Some((self.state, self.len)) } else { None }
     }
 
     pub(crate) fn update(&mut self, mut data: &[u8]) {
@@ -122,7 +123,7 @@ mod tests {
     use sha2::Digest as _;
 
     #[test]
-    fn matches_sha2_across_splits_and_saves() {
+    fn matches_sha2_across_splits_resumes_and_resets() {
         let mut data = [0u8; 1000];
         for (i, d) in (0u32..).zip(data.iter_mut()) {
             *d = (i.wrapping_mul(7919) >> 3).to_le_bytes()[0];
@@ -133,15 +134,22 @@ mod tests {
             h.update(&data[cut..]);
             assert_eq!(h.finish().as_slice(), sha2::Sha256::digest(data).as_slice(), "cut {cut}");
         }
+        // A checkpoint keeps the chaining state at a 64-byte boundary; restoring it resumes.
+        for at in [0usize, 64, 640, 960] {
+            let mut h = Sha256::new();
+            h.update(&data[..at]);
+            let state = *h.chaining();
+            let mut r = Sha256::zeroed();
+            r.restore(&state, u64::try_from(at).unwrap());
+            r.update(&data[at..]);
+            assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(data).as_slice(), "resume at {at}");
+        }
+        // A spent hasher starts over after `reset`.
         let mut h = Sha256::new();
-        h.update(&data[..640]);
-        let (state, len) = h.save().unwrap();
-        let mut r = Sha256::zeroed();
-        r.restore(&state, len);
-        r.update(&data[640..]);
-        assert_eq!(r.finish().as_slice(), sha2::Sha256::digest(data).as_slice());
-        let mut odd = Sha256::new();
-        odd.update(&data[..10]);
-        assert!(odd.save().is_none());
+        h.update(&data[..100]);
+        let _ = h.finish();
+        h.reset();
+        h.update(&data);
+        assert_eq!(h.finish().as_slice(), sha2::Sha256::digest(data).as_slice());
     }
 }
