@@ -263,47 +263,19 @@ fn main() -> ! {
         );
     }
 
-    // Attestation evidence: a PSA token signed on the device, which must verify with the device's
-    // public key; a nonce of the wrong size must be refused.
+    // Attestation evidence: a PSA token signed on the device (by RustCrypto p256, and by the
+    // assembly), which must verify with the device's public key (checked with RustCrypto p256);
+    // a flipped token byte must not, and a nonce of the wrong size must be refused.
     let key = [0x44u8; 32];
     let dev_pub =
         p256::ecdsa::SigningKey::from_slice(&key).unwrap_or_else(|_| fail()).verifying_key().to_sec1_point(false);
     static mut TOKEN: [u8; 1024] = [0; 1024];
     let nonce = [0x5au8; 32];
-    // SAFETY: single-threaded; one reference at a time.
-    let len = core::cell::Cell::new(0usize);
-    if const { wanted("attest_evidence_sign_es256_rustcrypto") } {
+    let attest_report = |name: &str, sign: fn(&[u8; 32], &[u8], &[u8], &[u8], &mut [u8]) -> usize| {
+        let len = core::cell::Cell::new(0usize);
         let (stack, _) = measure(&|| {
-            len.set(fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce, b"bootloader", b"application", unsafe {
-                &mut *core::ptr::addr_of_mut!(TOKEN)
-            }));
-            len.get() > 0
-        });
-        let n = len.get();
-        // SAFETY: as above.
-        let token = unsafe { &*core::ptr::addr_of!(TOKEN) };
-        let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-        // SAFETY: as above.
-        let refused =
-            fp::attest_evidence_sign_es256_rustcrypto(&key, &nonce[..31], b"bootloader", b"application", unsafe {
-                &mut *core::ptr::addr_of_mut!(TOKEN)
-            }) == 0;
-        hprintln!(
-            "stack {} {} valid={} tampered_rejected={}",
-            "attest_evidence_sign_es256_rustcrypto",
-            stack,
-            valid,
-            refused
-        );
-        all &= valid && refused;
-    }
-    // The same evidence signed by the assembly; checked with RustCrypto p256 (another implementation).
-    if const { wanted("attest_evidence_sign_es256") } {
-        let (stack, _) = measure(&|| {
-            // SAFETY: single-threaded; one reference at a time.
-            len.set(fp::attest_evidence_sign_es256(&key, &nonce, b"bootloader", b"application", unsafe {
-                &mut *core::ptr::addr_of_mut!(TOKEN)
-            }));
+            // SAFETY: single-threaded; one reference to TOKEN at a time.
+            len.set(sign(&key, &nonce, b"bootloader", b"application", unsafe { &mut *core::ptr::addr_of_mut!(TOKEN) }));
             len.get() > 0
         });
         let n = len.get();
@@ -311,9 +283,16 @@ fn main() -> ! {
         let token = unsafe { &mut *core::ptr::addr_of_mut!(TOKEN) };
         let valid = n > 0 && fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
         token[n / 2] ^= 1;
-        let refused = !fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"");
-        hprintln!("stack {} {} valid={} tampered_rejected={}", "attest_evidence_sign_es256", stack, valid, refused);
-        all &= valid && refused;
+        let refused = !fp::cose_sign1_verify_es256(&token[..n], dev_pub.as_bytes(), b"")
+            && sign(&key, &nonce[..31], b"bootloader", b"application", token) == 0;
+        hprintln!("stack {} {} valid={} tampered_rejected={}", name, stack, valid, refused);
+        valid && refused
+    };
+    if const { wanted("attest_evidence_sign_es256_rustcrypto") } {
+        all &= attest_report("attest_evidence_sign_es256_rustcrypto", fp::attest_evidence_sign_es256_rustcrypto);
+    }
+    if const { wanted("attest_evidence_sign_es256") } {
+        all &= attest_report("attest_evidence_sign_es256", fp::attest_evidence_sign_es256);
     }
     if const { wanted("baseline_p256_sign") } {
         let (stack, ok) = measure(&|| {
