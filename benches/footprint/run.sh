@@ -49,7 +49,7 @@ ENC_FEATURES=encryption,delta-filters
 # (FOOTPRINT_SOLO, see build.rs), as a firmware that holds only that path would build it. Linking
 # every entry out of one library overstated each: LTO's inlining and the machine outliner then
 # serve all entries at once, and the 8-, 16- and 32-byte constant pools hold every entry's
-# constants (up to 2.4 KB more for the manifest paths). Only the probe crate rebuilds per entry.
+# constants (up to 3.5 KB more for the manifest paths). Only the probe crate rebuilds per entry.
 OUT=target/$TARGET/footprint
 mkdir -p "$OUT"
 measure() {
